@@ -14,11 +14,13 @@ import (
 // crossTenant lists the only statements allowed to run without a tenant_id
 // filter, each with the reason.
 var crossTenant = map[string]string{
-	"SELECT tenant_id FROM tenants ORDER BY tenant_id":                                                                 "TenantIDs: operator tasks visit tenants one by one",
-	"SELECT checksum FROM schema_migrations WHERE version = $1":                                                        "schema bookkeeping, no tenant data",
-	"INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)":                      "schema bookkeeping",
-	"SELECT version, checksum, applied_at FROM schema_migrations":                                                      "schema bookkeeping",
-	"SELECT pg_advisory_xact_lock(7461636)":                                                                            "migration lock",
+	"SELECT tenant_id FROM tenants ORDER BY tenant_id":                                            "TenantIDs: operator tasks visit tenants one by one",
+	"SELECT checksum FROM schema_migrations WHERE version = $1":                                   "schema bookkeeping, no tenant data",
+	"INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)": "schema bookkeeping",
+	"SELECT version, checksum, applied_at FROM schema_migrations":                                 "schema bookkeeping",
+	"SELECT pg_advisory_xact_lock(7461636)":                                                       "migration lock",
+	"PRAGMA optimize":                                                                             "SQLite upkeep of the whole file, no rows",
+	"PRAGMA wal_checkpoint(TRUNCATE)":                                                             "SQLite upkeep of the whole file, no rows",
 	"SELECT tenant_id, name, entra_tenant_id, created_at, updated_at, version FROM tenants WHERE entra_tenant_id = $1": "resolves the tenant of a signed-in user; the result is the tenant id",
 }
 
