@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/stewardhq/steward/cache"
+	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/telemetry"
+	"github.com/stewardhq/steward/vault"
+	"github.com/stewardhq/steward/web"
+)
+
+// app is a running Steward process: every component, opened in dependency
+// order and closed in reverse.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	queue   *jobs.Queue
+	cache   cache.Cache
+	keyring *vault.Keyring
+	vault   *vault.Vault
+	metrics *telemetry.Metrics
+	tracing *telemetry.Tracing
+	closers []func(context.Context) error
+}
+
+// openStore opens the database and the job queue on it, the part shared by
+// serve, dev, migrate and keys.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *telemetry.Metrics) (*store.DB, *jobs.Queue, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), Workers: cfg.JobWorkers}
+	if reg != nil {
+		jcfg.Registerer = reg.Registry
+	}
+	var q *jobs.Queue
+	switch db.Engine() {
+	case store.SQLite:
+		q, err = jobs.NewSQLite(db.Writer(), jcfg)
+	case store.Postgres:
+		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), jcfg)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("job queue: %w", err)
+	}
+	return db, q, nil
+}
+
+// migrateAll applies the store's migrations, then the job queue's.
+func migrateAll(ctx context.Context, db *store.DB, q *jobs.Queue) ([]store.Migration, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	if err := q.Migrate(ctx); err != nil {
+		return applied, fmt.Errorf("job queue migrations: %w", err)
+	}
+	return applied, nil
+}
+
+// checkMigrated refuses to serve a database that is behind the code.
+func checkMigrated(ctx context.Context, db *store.DB) error {
+	ms, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !m.Applied {
+			return fmt.Errorf("the database is missing migration %04d_%s: run `steward migrate up` first (or set STEWARD_AUTO_MIGRATE=true)", m.Version, m.Name)
+		}
+	}
+	return nil
+}
+
+func newApp(ctx context.Context, cfg Config, stderr io.Writer) (a *app, err error) {
+	log, err := telemetry.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	a = &app{cfg: cfg, log: log, metrics: telemetry.NewMetrics()}
+	defer func() {
+		if err != nil {
+			a.close(context.Background())
+		}
+	}()
+	if cfg.DevMode {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return a, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	a.tracing, err = telemetry.NewTracing(ctx, cfg.OTLPEndpoint, buildVersion())
+	if err != nil {
+		return a, err
+	}
+	a.closers = append(a.closers, a.tracing.Shutdown)
+
+	a.db, a.queue, err = openStore(ctx, cfg, log, a.metrics)
+	if err != nil {
+		return a, err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.db.Close() })
+	if err := registerMaintenance(a.queue, a.db); err != nil {
+		return a, err
+	}
+	if cfg.AutoMigrate {
+		if _, err := migrateAll(ctx, a.db, a.queue); err != nil {
+			return a, err
+		}
+	} else if err := checkMigrated(ctx, a.db); err != nil {
+		return a, err
+	}
+
+	if cfg.RedisURL != "" {
+		r, err := cache.NewRedis(ctx, cache.RedisOptions{URL: cfg.RedisURL})
+		if err != nil {
+			return a, err
+		}
+		a.cache = r
+	} else {
+		a.cache = cache.NewMemory(cache.MemoryOptions{})
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.cache.Close() })
+
+	// dev creates its keyring on first run; production never invents key
+	// material: a missing keyring there means a missing volume.
+	a.keyring, err = vault.OpenKeyring(cfg.KeyringFile, cfg.DevMode)
+	if err != nil {
+		return a, fmt.Errorf("%w (create it with `steward keys init`)", err)
+	}
+	a.vault = vault.New(a.db, a.db, a.keyring, vault.Options{})
+	return a, nil
+}
+
+// close releases components in reverse order of opening.
+func (a *app) close(ctx context.Context) {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i](ctx); err != nil {
+			a.log.Warn("shutdown step failed", "err", err)
+		}
+	}
+	a.closers = nil
+}
+
+// serve listens, announces itself through ready, and blocks until ctx ends;
+// then it stops HTTP first (no new work arrives), then the job queue (running
+// jobs finish), then closes everything else.
+func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
+	srv := web.New(web.Options{
+		Logger:  a.log,
+		Version: buildVersion(),
+		Checks: []web.Check{
+			{Name: "store", Ping: a.db.Ping},
+			{Name: "cache", Ping: a.cache.Ping},
+		},
+		Metrics:      a.metrics,
+		Tracing:      a.tracing,
+		MetricsToken: a.cfg.MetricsToken,
+	})
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+	}
+	scheme := "http"
+	if a.cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCertFile, a.cfg.TLSKeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		hs.TLSConfig = tlsConfig(cert)
+		ln = tls.NewListener(ln, hs.TLSConfig)
+		scheme = "https"
+	}
+	// Jobs start before the listener answers, so work accepted over HTTP is
+	// picked up; they stop after it, so no request enqueues into a stopped queue.
+	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	base := a.cfg.PublicURL
+	if base == "" {
+		base = scheme + "://" + displayAddr(ln.Addr())
+	}
+	a.log.Info("steward ready", "addr", ln.Addr().String(), "url", base, "version", buildVersion(), "store", string(a.db.Engine()))
+	if ready != nil {
+		ready(base)
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		a.log.Warn("HTTP shutdown incomplete", "err", err)
+	}
+	if err := a.queue.Stop(sctx); err != nil {
+		a.log.Warn("job queue shutdown incomplete", "err", err)
+	}
+	a.close(sctx)
+	a.log.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+// tlsConfig is TLS 1.2+ with only ECDHE AEAD suites (Mozilla intermediate)
+// and modern curves; Go picks TLS 1.3 whenever the client can.
+func tlsConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		MinVersion:       tls.VersionTLS12,
+		Certificates:     []tls.Certificate{cert},
+		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+		NextProtos: []string{"h2", "http/1.1"},
+	}
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}

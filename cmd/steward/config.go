@@ -1,0 +1,478 @@
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stewardhq/steward/store"
+)
+
+// Config is every setting of a Steward process, built once in run from
+// flags, environment and an optional file, and validated before anything
+// starts.
+type Config struct {
+	DevMode                 bool
+	Listen                  string
+	PublicURL               string
+	DataDir                 string
+	DatabaseURL             string
+	RedisURL                string
+	KeyringFile             string
+	TLSCertFile             string
+	TLSKeyFile              string
+	LogFormat               string
+	LogLevel                string
+	OTLPEndpoint            string
+	MetricsToken            string
+	JobWorkers              int
+	ShutdownTimeout         time.Duration
+	AutoMigrate             bool
+	BotAllowUnauthenticated bool
+	LoginURL                string
+	GraphURL                string
+	BotOpenIDMetadataURL    string
+}
+
+// setting describes one configuration value. The list below is the single
+// source of the flags, environment variables, file keys, defaults, checks
+// and the README's configuration reference.
+type setting struct {
+	key    string // file key; flag is key with '-', env is STEWARD_ + upper(key)
+	help   string
+	secret bool // also read from STEWARD_<KEY>_FILE / "<key>_file"
+	// serveDef and devDef are the defaults in production and dev mode;
+	// "{data_dir}" is replaced by the data directory.
+	serveDef, devDef string
+	set              func(c *Config, v string) error
+}
+
+func (s setting) flagName() string { return strings.ReplaceAll(s.key, "_", "-") }
+func (s setting) env() string      { return "STEWARD_" + strings.ToUpper(s.key) }
+
+var settings = []setting{
+	{key: "dev_mode", serveDef: "false", devDef: "true",
+		help: "Allow dev-only settings: plain HTTP on loopback, unauthenticated bot traffic, simulator endpoints. Always on for `steward dev`.",
+		set:  boolSetter(func(c *Config) *bool { return &c.DevMode })},
+	{key: "listen", serveDef: ":8443", devDef: "127.0.0.1:8080",
+		help: "Address to listen on, host:port (port 0 picks a free port).",
+		set: func(c *Config, v string) error {
+			host, port, err := net.SplitHostPort(v)
+			if err != nil {
+				return fmt.Errorf("expected host:port such as 127.0.0.1:8080 or :8443")
+			}
+			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("port %q must be a number from 0 to 65535", port)
+			}
+			if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+				return fmt.Errorf("host %q must be an IP address, localhost or empty (all interfaces)", host)
+			}
+			c.Listen = v
+			return nil
+		}},
+	{key: "public_url", help: "External base URL users reach Steward at (https://steward.example.com); defaults to the listen address.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				return fmt.Errorf("expected an absolute URL without a path, such as https://steward.example.com")
+			}
+			c.PublicURL = strings.TrimSuffix(v, "/")
+			return nil
+		}},
+	{key: "data_dir", serveDef: "/var/lib/steward", devDef: "steward-data",
+		help: "Directory for local state: the SQLite database and the keyring in dev.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.DataDir = v
+			return nil
+		}},
+	{key: "database_url", secret: true, devDef: "sqlite:{data_dir}/steward.db",
+		help: "Main store: sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full. Required in production.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("is required: use sqlite:/var/lib/steward/steward.db for one node or postgres://... for production")
+			}
+			if _, _, err := store.ParseDSN(v); err != nil {
+				return err
+			}
+			c.DatabaseURL = v
+			return nil
+		}},
+	{key: "redis_url", secret: true,
+		help: "Redis for the shared cache, rate-limit counters and locks (redis:// or rediss://). Empty: an in-process cache (one replica only).",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+				return errors.New("expected redis://HOST:6379/0 or rediss://HOST:6380/0")
+			}
+			c.RedisURL = v
+			return nil
+		}},
+	{key: "keyring_file", serveDef: "{data_dir}/keyring.json", devDef: "{data_dir}/keyring.json",
+		help: "Local keyring holding the key-encryption keys (mode 0600). `steward dev` creates it; in production create it with `steward keys init`.",
+		set:  pathSetter(func(c *Config) *string { return &c.KeyringFile })},
+	{key: "tls_cert_file", help: "PEM certificate chain for HTTPS. With tls_key_file; without both, Steward serves plain HTTP (loopback and dev mode only).",
+		set: pathSetter(func(c *Config) *string { return &c.TLSCertFile })},
+	{key: "tls_key_file", help: "PEM private key for tls_cert_file.",
+		set: pathSetter(func(c *Config) *string { return &c.TLSKeyFile })},
+	{key: "log_format", serveDef: "json", devDef: "text", help: "Log format: json or text.",
+		set: oneOf(func(c *Config) *string { return &c.LogFormat }, "json", "text")},
+	{key: "log_level", serveDef: "info", devDef: "info", help: "Log level: debug, info, warn or error.",
+		set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+	{key: "otlp_endpoint", help: "OpenTelemetry collector base URL for OTLP/HTTP traces, e.g. http://otel-collector:4318. Empty: no tracing.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("expected an http(s) URL such as http://otel-collector:4318")
+			}
+			c.OTLPEndpoint = v
+			return nil
+		}},
+	{key: "metrics_token", secret: true,
+		help: "Bearer token remote Prometheus scrapers send to read /metrics. Empty: /metrics answers loopback clients only.",
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("must be at least 16 characters")
+			}
+			c.MetricsToken = v
+			return nil
+		}},
+	{key: "job_workers", serveDef: "10", devDef: "4", help: "Jobs worked at once by this replica (1 to 1000).",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return errors.New("expected a whole number from 1 to 1000")
+			}
+			c.JobWorkers = n
+			return nil
+		}},
+	{key: "shutdown_timeout", serveDef: "30s", devDef: "5s",
+		help: "How long shutdown waits for requests and running jobs to finish (1s to 10m).",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return errors.New("expected a duration from 1s to 10m, such as 30s")
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+	{key: "auto_migrate", serveDef: "false", devDef: "true",
+		help: "Apply pending database migrations at start. Off in production: run `steward migrate up` as a release step.",
+		set:  boolSetter(func(c *Config) *bool { return &c.AutoMigrate })},
+	{key: "bot_allow_unauthenticated", serveDef: "false", devDef: "false",
+		help: "Dev only, loopback only: accept bot traffic without a Bot Framework token (for Microsoft 365 Agents Playground).",
+		set:  boolSetter(func(c *Config) *bool { return &c.BotAllowUnauthenticated })},
+	{key: "login_url", serveDef: "https://login.microsoftonline.com", devDef: "https://login.microsoftonline.com",
+		help: "Microsoft Entra ID authority base URL. A loopback or http URL (the simulator) is dev-only.",
+		set:  endpointSetter(func(c *Config) *string { return &c.LoginURL })},
+	{key: "graph_url", serveDef: "https://graph.microsoft.com", devDef: "https://graph.microsoft.com",
+		help: "Microsoft Graph base URL. A loopback or http URL (the simulator) is dev-only.",
+		set:  endpointSetter(func(c *Config) *string { return &c.GraphURL })},
+	{key: "bot_openid_metadata_url", serveDef: "https://login.botframework.com/v1/.well-known/openidconfiguration",
+		devDef: "https://login.botframework.com/v1/.well-known/openidconfiguration",
+		help:   "Bot Framework OpenID metadata used to validate inbound bot tokens. A loopback or http URL (the simulator) is dev-only.",
+		set:    endpointSetter(func(c *Config) *string { return &c.BotOpenIDMetadataURL })},
+}
+
+func boolSetter(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("expected true or false")
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func pathSetter(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if strings.EqualFold(v, a) {
+				*field(c) = a
+				return nil
+			}
+		}
+		return fmt.Errorf("expected one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func endpointSetter(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			return errors.New("expected an absolute http(s) URL without credentials")
+		}
+		*field(c) = strings.TrimSuffix(v, "/")
+		return nil
+	}
+}
+
+// configError lists every invalid setting at once, each naming where it was
+// read from and what is expected.
+type configError []string
+
+func (e configError) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e, "\n  - ")
+}
+
+// source remembers where a raw value came from, for error messages.
+type rawValue struct{ value, from string }
+
+// registerFlags adds one flag per setting (plus --config) to fs.
+func registerFlags(fs *flag.FlagSet) {
+	fs.String("config", "", "Optional JSON configuration file (keys as in the README's reference). Env: STEWARD_CONFIG.")
+	for _, s := range settings {
+		help := s.help + " Env: " + s.env() + "."
+		if s.secret {
+			help += " Or " + s.env() + "_FILE."
+		}
+		fs.String(s.flagName(), "", help)
+	}
+}
+
+// loadConfig builds the configuration: flags override the environment, which
+// overrides the file, which overrides the defaults of the mode (dev or not).
+func loadConfig(fs *flag.FlagSet, getenv func(string) string, dev bool) (Config, error) {
+	var errs configError
+	raw := map[string]rawValue{}
+
+	flagSet := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { flagSet[f.Name] = f.Value.String() })
+
+	file := flagSet["config"]
+	if file == "" {
+		file = getenv("STEWARD_CONFIG")
+	}
+	if file != "" {
+		vals, err := readConfigFile(file)
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+		for k, v := range vals {
+			raw[k] = rawValue{v, "config file " + file}
+		}
+	}
+	for _, s := range settings {
+		if v := getenv(s.env()); v != "" {
+			raw[s.key] = rawValue{v, s.env()}
+		}
+		if s.secret {
+			if p := getenv(s.env() + "_FILE"); p != "" {
+				if getenv(s.env()) != "" {
+					errs = append(errs, fmt.Sprintf("%s and %s_FILE are both set: keep one", s.env(), s.env()))
+					continue
+				}
+				v, err := readSecretFile(p)
+				if err != nil {
+					errs = append(errs, fmt.Sprintf("%s_FILE: %v", s.env(), err))
+					continue
+				}
+				raw[s.key] = rawValue{v, s.env() + "_FILE"}
+			}
+		}
+		if v, ok := flagSet[s.flagName()]; ok {
+			raw[s.key] = rawValue{v, "--" + s.flagName()}
+		}
+	}
+
+	if _, ok := raw["dev_mode"]; !ok && dev {
+		raw["dev_mode"] = rawValue{"true", "steward dev"}
+	}
+	var c Config
+	// dev_mode and data_dir first: other defaults depend on them.
+	devMode := dev
+	if rv, ok := raw["dev_mode"]; ok {
+		b, err := strconv.ParseBool(rv.value)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("dev_mode (from %s): expected true or false", rv.from))
+		}
+		devMode = devMode || b
+	}
+	dataDir := ""
+	for _, s := range settings {
+		rv, ok := raw[s.key]
+		if !ok {
+			def := s.serveDef
+			if dev {
+				def = s.devDef
+			}
+			def = strings.ReplaceAll(def, "{data_dir}", dataDir)
+			rv = rawValue{def, "default"}
+		}
+		if err := s.set(&c, rv.value); err != nil {
+			errs = append(errs, fmt.Sprintf("%s (from %s): %v", s.key, rv.from, err))
+		}
+		if s.key == "data_dir" {
+			dataDir = c.DataDir
+		}
+	}
+	c.DevMode = devMode
+	errs = append(errs, c.checkCombinations()...)
+	if len(errs) > 0 {
+		return c, errs
+	}
+	return c, nil
+}
+
+// checkCombinations enforces the rules between settings, above all that
+// production refuses what is only safe on a developer's machine.
+func (c Config) checkCombinations() []string {
+	var errs []string
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, "tls_cert_file and tls_key_file go together: set both or neither")
+	} else if c.TLSCertFile != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile); err != nil {
+			errs = append(errs, fmt.Sprintf("tls_cert_file/tls_key_file: cannot load the key pair: %v", err))
+		}
+	}
+	loopback := isLoopbackListen(c.Listen)
+	if c.TLSCertFile == "" && !loopback {
+		errs = append(errs, fmt.Sprintf("listen %q: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1): set tls_cert_file and tls_key_file, or listen on 127.0.0.1", c.Listen))
+	}
+	if c.TLSCertFile == "" && !c.DevMode {
+		errs = append(errs, "plain HTTP is dev-only: set tls_cert_file and tls_key_file, or run `steward dev` (or set dev_mode=true on a developer machine)")
+	}
+	if c.BotAllowUnauthenticated {
+		if !c.DevMode {
+			errs = append(errs, "bot_allow_unauthenticated is dev-only: production bots must validate Bot Framework tokens")
+		} else if !loopback {
+			errs = append(errs, "bot_allow_unauthenticated requires listen on a loopback address")
+		}
+	}
+	if !c.DevMode {
+		for _, e := range []struct{ key, v string }{{"login_url", c.LoginURL}, {"graph_url", c.GraphURL}, {"bot_openid_metadata_url", c.BotOpenIDMetadataURL}} {
+			if isSimulatorEndpoint(e.v) {
+				errs = append(errs, fmt.Sprintf("%s %q points at a simulator (http or loopback): dev-only; production uses Microsoft's https endpoints", e.key, e.v))
+			}
+		}
+	}
+	return errs
+}
+
+func isLoopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isSimulatorEndpoint(v string) bool {
+	u, err := url.Parse(v)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "http" {
+		return true
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+func readConfigFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %v", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("config file %s: not a JSON object: %v", path, err)
+	}
+	known := map[string]setting{}
+	for _, s := range settings {
+		known[s.key] = s
+	}
+	out := map[string]string{}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []string
+	for _, k := range keys {
+		v := doc[k]
+		key := k
+		isFile := false
+		if base, ok := strings.CutSuffix(k, "_file"); ok && known[base].secret {
+			key, isFile = base, true
+		}
+		if _, ok := known[key]; !ok {
+			errs = append(errs, fmt.Sprintf("unknown setting %q", k))
+			continue
+		}
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case bool:
+			s = strconv.FormatBool(x)
+		case float64:
+			s = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			errs = append(errs, fmt.Sprintf("%q must be a string, number or boolean", k))
+			continue
+		}
+		if isFile {
+			p := s
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(path), p)
+			}
+			sv, err := readSecretFile(p)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%q: %v", k, err))
+				continue
+			}
+			s = sv
+		}
+		out[key] = s
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("config file %s: %s", path, strings.Join(errs, "; "))
+	}
+	return out, nil
+}
+
+// readSecretFile reads a secret mounted as a file (Kubernetes, Docker
+// secrets), dropping the trailing newline editors add.
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func runServe(ctx context.Context, env *cmdEnv, args []string) error {
+	return start(ctx, env, args, false)
+}
+
+func runDev(ctx context.Context, env *cmdEnv, args []string) error {
+	return start(ctx, env, args, true)
+}
+
+func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
+	began := time.Now()
+	if done, err := env.parse(args); done {
+		return err
+	}
+	if err := extraArgs(env.fs.Args()); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env.fs, env.getenv, dev)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, env.stderr)
+	if err != nil {
+		return err
+	}
+	return a.serve(ctx, func(base string) {
+		if !dev {
+			return
+		}
+		fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
+		fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, cfg.DatabaseURL, cfg.KeyringFile)
+		fmt.Fprintf(env.stdout, "  Service:   %s/\n", base)
+		fmt.Fprintf(env.stdout, "  Health:    %s/healthz\n", base)
+		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
+		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
+		fmt.Fprintln(env.stdout, "Press Ctrl+C to stop.")
+	})
+}
