@@ -192,7 +192,6 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 			return fmt.Errorf("load TLS key pair: %w", err)
 		}
 		hs.TLSConfig = tlsConfig(cert)
-		ln = tls.NewListener(ln, hs.TLSConfig)
 		scheme = "https"
 	}
 	// Jobs start before the listener answers, so work accepted over HTTP is
@@ -202,7 +201,13 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "") // ServeTLS, unlike Serve, enables HTTP/2
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 
 	base := a.cfg.PublicURL
 	if base == "" {
@@ -247,7 +252,6 @@ func tlsConfig(cert tls.Certificate) *tls.Config {
 			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 		},
-		NextProtos: []string{"h2", "http/1.1"},
 	}
 }
 

@@ -31,11 +31,12 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		return err
 	}
 	return a.serve(ctx, func(base string) {
-		if !dev {
-			return
+		if cfg.DevMode {
+			fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
+			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, cfg.DatabaseURL, cfg.KeyringFile)
+		} else {
+			fmt.Fprintf(env.stdout, "Steward %s is serving (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 		}
-		fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
-		fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, cfg.DatabaseURL, cfg.KeyringFile)
 		fmt.Fprintf(env.stdout, "  Service:   %s/\n", base)
 		fmt.Fprintf(env.stdout, "  Health:    %s/healthz\n", base)
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
