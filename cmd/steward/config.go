@@ -62,7 +62,7 @@ func (s setting) env() string      { return "STEWARD_" + strings.ToUpper(s.key) 
 
 var settings = []setting{
 	{key: "dev_mode", serveDef: "false", devDef: "true",
-		help: "Allow dev-only settings: plain HTTP on loopback, unauthenticated bot traffic, simulator endpoints. Always on for `steward dev`.",
+		help: "Dev mode: the `dev` defaults for every setting, and dev-only settings allowed (plain HTTP on loopback, unauthenticated bot traffic, simulator endpoints). Always on for `steward dev`; for other commands, e.g. `steward keys status --dev-mode` on dev's data.",
 		set:  boolSetter(func(c *Config) *bool { return &c.DevMode })},
 	{key: "listen", serveDef: ":8443", devDef: "127.0.0.1:8080",
 		help: "Address to listen on, host:port (port 0 picks a free port).",
@@ -105,7 +105,7 @@ var settings = []setting{
 		help: "Main store: sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full. Required in production.",
 		set: func(c *Config, v string) error {
 			if v == "" {
-				return errors.New("is required: use sqlite:/var/lib/steward/steward.db for one node or postgres://... for production")
+				return nil // required only by commands that open the store
 			}
 			if _, _, err := store.ParseDSN(v); err != nil {
 				return err
@@ -256,9 +256,27 @@ func registerFlags(fs *flag.FlagSet) {
 	}
 }
 
+// purpose says what a command needs from the configuration, so that a
+// command is never refused for settings it does not use.
+type purpose struct {
+	dev      bool // `steward dev`: dev mode and dev defaults
+	serving  bool // listens: the listen, TLS and dev-only rules apply
+	database bool // opens the main store: database_url is required
+}
+
+var (
+	forServe    = purpose{serving: true, database: true}
+	forDev      = purpose{dev: true, serving: true, database: true}
+	forDatabase = purpose{database: true} // migrate, keys status/rotate
+	forKeyring  = purpose{}               // keys init
+)
+
 // loadConfig builds the configuration: flags override the environment, which
-// overrides the file, which overrides the defaults of the mode (dev or not).
-func loadConfig(fs *flag.FlagSet, getenv func(string) string, dev bool) (Config, error) {
+// overrides the file, which overrides the defaults. Defaults are dev's when
+// dev mode is on (`steward dev`, or dev_mode=true for any command, so that
+// `steward keys status --dev-mode` works on dev's data).
+func loadConfig(fs *flag.FlagSet, getenv func(string) string, p purpose) (Config, error) {
+	dev := p.dev
 	var errs configError
 	raw := map[string]rawValue{}
 
@@ -314,6 +332,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string, dev bool) (Config,
 		}
 		devMode = devMode || b
 	}
+	dev = devMode
 	dataDir := ""
 	for _, s := range settings {
 		rv, ok := raw[s.key]
@@ -333,7 +352,12 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string, dev bool) (Config,
 		}
 	}
 	c.DevMode = devMode
-	errs = append(errs, c.checkCombinations()...)
+	if p.database && c.DatabaseURL == "" {
+		errs = append(errs, "database_url (from default): is required: use sqlite:/var/lib/steward/steward.db for one node or postgres://... for production")
+	}
+	if p.serving {
+		errs = append(errs, c.checkCombinations()...)
+	}
 	if len(errs) > 0 {
 		return c, errs
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -18,7 +19,11 @@ func load(t *testing.T, dev bool, env map[string]string, args ...string) (Config
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
-	return loadConfig(fs, envFrom(env), dev)
+	p := forServe
+	if dev {
+		p = forDev
+	}
+	return loadConfig(fs, envFrom(env), p)
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -92,7 +97,7 @@ func TestInvalidSettingsSayWhatToFix(t *testing.T) {
 		{"bad listen", true, nil, []string{"--listen", "8080"}, []string{"listen (from --listen)", "host:port"}},
 		{"bad port", true, map[string]string{"STEWARD_LISTEN": "127.0.0.1:99999"}, nil, []string{"listen (from STEWARD_LISTEN)", "0 to 65535"}},
 		{"bad database url", true, map[string]string{"STEWARD_DATABASE_URL": "mysql://x"}, nil, []string{"database_url (from STEWARD_DATABASE_URL)", "sqlite:PATH"}},
-		{"serve needs a database", false, map[string]string{"STEWARD_DEV_MODE": "true", "STEWARD_LISTEN": "127.0.0.1:0"}, nil, []string{"database_url (from default)", "is required"}},
+		{"serve needs a database", false, map[string]string{"STEWARD_LISTEN": "127.0.0.1:0"}, nil, []string{"database_url (from default)", "is required"}},
 		{"bad workers", true, map[string]string{"STEWARD_JOB_WORKERS": "0"}, nil, []string{"job_workers", "1 to 1000"}},
 		{"bad duration", true, map[string]string{"STEWARD_SHUTDOWN_TIMEOUT": "forever"}, nil, []string{"shutdown_timeout", "30s"}},
 		{"bad log format", true, map[string]string{"STEWARD_LOG_FORMAT": "xml"}, nil, []string{"log_format", "json, text"}},
@@ -168,5 +173,46 @@ func TestServeRefusesDevOnlySettings(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestToolsNeedOnlyWhatTheyUse: a release job running migrations or key
+// commands needs neither TLS files nor a loopback listen address, and
+// `keys init` needs no database.
+func TestToolsNeedOnlyWhatTheyUse(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"STEWARD_DATABASE_URL": "sqlite:" + filepath.Join(dir, "s.db"),
+		"STEWARD_KEYRING_FILE": filepath.Join(dir, "k.json"),
+	}
+	ctx := context.Background()
+	var out, errOut strings.Builder
+	if err := run(ctx, []string{"steward", "migrate", "up"}, envFrom(env), &out, &errOut); err != nil {
+		t.Fatalf("production migrate up without TLS settings: %v", err)
+	}
+	noDB := map[string]string{"STEWARD_KEYRING_FILE": filepath.Join(dir, "k.json")}
+	if err := run(ctx, []string{"steward", "keys", "init"}, envFrom(noDB), &out, &errOut); err != nil {
+		t.Fatalf("keys init without a database: %v", err)
+	}
+	if err := run(ctx, []string{"steward", "keys", "status"}, envFrom(env), &out, &errOut); err != nil {
+		t.Fatalf("keys status: %v", err)
+	}
+	err := run(ctx, []string{"steward", "keys", "status"}, envFrom(noDB), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "database_url") {
+		t.Fatalf("keys status without a database: %v", err)
+	}
+	// serve still applies every rule.
+	if _, err := load(t, false, env); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
+		t.Fatalf("serve accepted plain HTTP: %v", err)
+	}
+}
+
+func TestDevModeSwitchesDefaults(t *testing.T) {
+	c, err := load(t, false, map[string]string{"STEWARD_DEV_MODE": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "sqlite:steward-data/steward.db" || c.Listen != "127.0.0.1:8080" || !c.AutoMigrate {
+		t.Fatalf("dev_mode=true did not select dev defaults: %+v", c)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -26,7 +25,11 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 	if done {
 		return err
 	}
-	cfg, err := loadConfig(env.fs, env.getenv, false)
+	need := forDatabase
+	if verb == "init" {
+		need = forKeyring
+	}
+	cfg, err := loadConfig(env.fs, env.getenv, need)
 	if err != nil {
 		return err
 	}
@@ -40,7 +43,10 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		id, _ := kr.ActiveKEKID(ctx)
+		id, err := kr.ActiveKEKID(ctx)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(env.stdout, "created keyring %s with key-encryption key %s (mode 0600: back it up; without it stored secrets cannot be read)\n", cfg.KeyringFile, id)
 		return nil
 	case "status", "rotate", "rotate-data-key":
@@ -49,7 +55,8 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		return errUsage
 	}
 	if verb == "rotate-data-key" && *tenant == "" {
-		return errors.New("rotate-data-key needs --tenant ID")
+		fmt.Fprintln(env.stderr, "steward keys rotate-data-key: say which tenant: --tenant ID")
+		return errUsage
 	}
 	log, err := telemetry.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
@@ -68,12 +75,12 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	v := vault.New(db, db, kr, vault.Options{})
-	tenants, err := db.TenantIDs(ctx)
-	if err != nil {
-		return err
-	}
 	switch verb {
 	case "status":
+		tenants, err := db.TenantIDs(ctx)
+		if err != nil {
+			return err
+		}
 		return keyStatus(ctx, env, kr, db, tenants)
 	case "rotate":
 		newID, err := kr.Rotate()
@@ -81,7 +88,7 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "new key-encryption key %s is active\n", newID)
-		rep, err := v.RotateKEK(ctx, tenants)
+		rep, err := rewrapAll(ctx, db, v)
 		if err != nil {
 			return fmt.Errorf("re-wrap data keys (the new key is active; run `steward keys rotate` again to finish): %w", err)
 		}
@@ -98,6 +105,32 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "tenant %s: new data key %s seals new secrets; older data keys stay for reading\n", *tenant, id)
 		return nil
 	}
+}
+
+// rewrapAll re-wraps every tenant's data keys under the active KEK. Tenants
+// are listed after the new KEK became active, and a second pass catches data
+// keys that running servers wrapped with the old KEK while the first pass
+// ran (they re-read the keyring when it changes, so the window is short).
+func rewrapAll(ctx context.Context, db *store.DB, v *vault.Vault) (vault.RotateReport, error) {
+	var total vault.RotateReport
+	for pass := 0; pass < 2; pass++ {
+		tenants, err := db.TenantIDs(ctx)
+		if err != nil {
+			return total, err
+		}
+		rep, err := v.RotateKEK(ctx, tenants)
+		if err != nil {
+			return total, err
+		}
+		total.Rewrapped += rep.Rewrapped
+		if pass == 0 {
+			total.Tenants, total.DataKeys = rep.Tenants, rep.DataKeys
+		} else {
+			total.Tenants = max(total.Tenants, rep.Tenants)
+			total.DataKeys = max(total.DataKeys, rep.DataKeys)
+		}
+	}
+	return total, nil
 }
 
 func keyStatus(ctx context.Context, env *cmdEnv, kr *vault.Keyring, db *store.DB, tenants []string) error {

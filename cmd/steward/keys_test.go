@@ -562,9 +562,9 @@ func testKeysRefusals(t *testing.T, cli *stewardCLI, db *store.DB, keyringFile s
 				t.Errorf("err %v, stderr %q; want the usage error naming the argument", err, stderr)
 			}
 		}},
-		{"rotate-data-key without tenant", cli, []string{"keys", "rotate-data-key"}, func(t *testing.T, err error, _ string) {
-			if err == nil || !strings.Contains(err.Error(), "needs --tenant ID") {
-				t.Errorf("err %v; want one asking for --tenant", err)
+		{"rotate-data-key without tenant", cli, []string{"keys", "rotate-data-key"}, func(t *testing.T, err error, stderr string) {
+			if !errors.Is(err, errUsage) || !strings.Contains(stderr, "--tenant ID") {
+				t.Errorf("err %v, stderr %q; want the usage error asking for --tenant", err, stderr)
 			}
 		}},
 		{"rotate-data-key of an unknown tenant", cli, []string{"keys", "--tenant", "no-such-tenant", "rotate-data-key"}, func(t *testing.T, err error, _ string) {

@@ -18,7 +18,7 @@ func runMigrate(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "steward migrate: say up (apply pending migrations) or status (list them)")
 		return errUsage
 	}
-	cfg, err := loadConfig(env.fs, env.getenv, false)
+	cfg, err := loadConfig(env.fs, env.getenv, forDatabase)
 	if err != nil {
 		return err
 	}

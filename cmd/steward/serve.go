@@ -22,7 +22,11 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 	if err := extraArgs(env.fs.Args()); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.fs, env.getenv, dev)
+	p := forServe
+	if dev {
+		p = forDev
+	}
+	cfg, err := loadConfig(env.fs, env.getenv, p)
 	if err != nil {
 		return err
 	}
