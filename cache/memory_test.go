@@ -3,8 +3,8 @@ package cache_test
 import (
 	"errors"
 	"fmt"
+	"github.com/stewardhq/steward/internal/testenv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,29 +12,6 @@ import (
 	"github.com/stewardhq/steward/cache/cachetest"
 	"github.com/stewardhq/steward/governance"
 )
-
-// fakeClock is shared by every cache of one test, so advancing it moves time
-// for whichever cache the current subtest uses.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func newMemory(t *testing.T, opts cache.MemoryOptions) *cache.Memory {
 	t.Helper()
@@ -44,7 +21,7 @@ func newMemory(t *testing.T, opts cache.MemoryOptions) *cache.Memory {
 }
 
 func TestMemoryConformance(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	cachetest.Run(t, func(t *testing.T) cache.Cache {
 		return newMemory(t, cache.MemoryOptions{Now: clock.Now})
 	}, clock.Advance)
@@ -67,7 +44,7 @@ func TestMemoryDefaults(t *testing.T) {
 }
 
 func TestMemoryEntryBound(t *testing.T) {
-	m := newMemory(t, cache.MemoryOptions{MaxEntries: 3, Now: newFakeClock().Now})
+	m := newMemory(t, cache.MemoryOptions{MaxEntries: 3, Now: testenv.NewClock().Now})
 	for i := range 5 {
 		set(t, m, fmt.Sprintf("k%d", i), "v")
 	}
@@ -77,7 +54,7 @@ func TestMemoryEntryBound(t *testing.T) {
 
 func TestMemoryByteBound(t *testing.T) {
 	ctx := t.Context()
-	m := newMemory(t, cache.MemoryOptions{MaxBytes: 100, Now: newFakeClock().Now})
+	m := newMemory(t, cache.MemoryOptions{MaxBytes: 100, Now: testenv.NewClock().Now})
 	// Each entry is tenant "t1" (2) + key "kN" (2) + 26 bytes of value = 30.
 	value := strings.Repeat("v", 26)
 	for i := range 4 {
@@ -109,7 +86,7 @@ func TestMemoryByteBound(t *testing.T) {
 
 func TestMemoryLRUOrder(t *testing.T) {
 	ctx := t.Context()
-	m := newMemory(t, cache.MemoryOptions{MaxEntries: 3, Now: newFakeClock().Now})
+	m := newMemory(t, cache.MemoryOptions{MaxEntries: 3, Now: testenv.NewClock().Now})
 	for _, k := range []string{"a", "b", "c", "d"} {
 		set(t, m, k, "v")
 	}
@@ -137,7 +114,7 @@ func TestMemoryLRUOrder(t *testing.T) {
 }
 
 func TestMemoryEvictsExpiredFirst(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	m := newMemory(t, cache.MemoryOptions{MaxEntries: 3, Now: clock.Now})
 	ctx := t.Context()
 	set(t, m, "oldest", "v") // the LRU victim, were nothing expired
@@ -152,7 +129,7 @@ func TestMemoryEvictsExpiredFirst(t *testing.T) {
 }
 
 func TestMemoryLazyExpiry(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	m := newMemory(t, cache.MemoryOptions{Now: clock.Now})
 	ctx := t.Context()
 	if err := m.Set(ctx, "t1", "k", []byte("v"), time.Second); err != nil {
@@ -168,7 +145,7 @@ func TestMemoryLazyExpiry(t *testing.T) {
 }
 
 func TestMemoryBytesFollowCounters(t *testing.T) {
-	m := newMemory(t, cache.MemoryOptions{Now: newFakeClock().Now})
+	m := newMemory(t, cache.MemoryOptions{Now: testenv.NewClock().Now})
 	ctx := t.Context()
 	for _, step := range []struct{ delta, want int64 }{{9, 9}, {1, 10}, {90, 100}} {
 		n, err := m.Incr(ctx, "t1", "n", step.delta, time.Minute)

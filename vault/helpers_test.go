@@ -2,34 +2,11 @@ package vault
 
 import (
 	"context"
+	"github.com/stewardhq/steward/internal/testenv"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
-
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // countingKEK counts the calls that reach a provider.
 type countingKEK struct {
@@ -62,14 +39,14 @@ type testVault struct {
 	store   *memStore
 	keyring *Keyring
 	kek     *countingKEK
-	clock   *fakeClock
+	clock   *testenv.Clock
 }
 
 // newTestVault wires a Vault to an in-memory store, a fresh keyring behind a
 // counting provider and a fake clock.
 func newTestVault(t testing.TB, opts Options) *testVault {
 	t.Helper()
-	tv := &testVault{store: newMemStore(), keyring: newTestKeyring(t), clock: newFakeClock()}
+	tv := &testVault{store: newMemStore(), keyring: newTestKeyring(t), clock: testenv.NewClock()}
 	tv.kek = &countingKEK{KEKProvider: tv.keyring}
 	if opts.Now == nil {
 		opts.Now = tv.clock.Now

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"github.com/stewardhq/steward/internal/testenv"
 	"strings"
 	"testing"
 
@@ -230,7 +231,7 @@ func TestRotateKEKReportsStoreErrors(t *testing.T) {
 func TestKeysRotateCommandFlow(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStore()
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	serverKeys := newTestKeyring(t)
 	server := New(store, store, serverKeys, Options{Now: clock.Now})
 	if err := server.PutSecret(ctx, "contoso", "graph/client-secret", []byte("v")); err != nil {

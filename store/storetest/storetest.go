@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/stewardhq/steward/internal/testenv"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,31 +17,14 @@ import (
 	"github.com/stewardhq/steward/store"
 )
 
-// Clock is a settable clock for the store's injected Now.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock starts a clock at a fixed instant.
-func NewClock() *Clock {
-	return &Clock{t: time.Date(2026, 11, 22, 9, 30, 0, 123456000, time.UTC)}
-}
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // Opener opens a fresh, empty (unmigrated) database whose clock is now.
 type Opener func(t *testing.T, now func() time.Time) *store.DB
 
 // Run runs the whole suite against the engine open returns.
 func Run(t *testing.T, open Opener) {
-	migrated := func(t *testing.T) (*store.DB, *Clock) {
+	migrated := func(t *testing.T) (*store.DB, *testenv.Clock) {
 		t.Helper()
-		c := NewClock()
+		c := testenv.NewClock()
 		db := open(t, c.Now)
 		if _, err := db.Migrate(context.Background()); err != nil {
 			t.Fatalf("migrate: %v", err)
@@ -122,7 +106,7 @@ func testMigrations(t *testing.T, open Opener) {
 	}
 }
 
-func testTenants(t *testing.T, db *store.DB, clock *Clock) {
+func testTenants(t *testing.T, db *store.DB, clock *testenv.Clock) {
 	ctx := context.Background()
 	created, err := db.CreateTenant(ctx, governance.Tenant{ID: "contoso", Name: "Contoso", EntraTenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47"})
 	must(t, err, "create")
@@ -299,7 +283,7 @@ func testConcurrentWriters(t *testing.T, db *store.DB) {
 	t.Logf("%d increments, %d optimistic conflicts retried", writers*each, conflicts.Load())
 }
 
-func testDataKeys(t *testing.T, db *store.DB, clock *Clock) {
+func testDataKeys(t *testing.T, db *store.DB, clock *testenv.Clock) {
 	ctx := context.Background()
 	mkTenant(t, db, "contoso")
 	mustKind(t, db.CreateDataKey(ctx, governance.DataKey{TenantID: "nobody", ID: "k", KEKID: "kek", Wrapped: []byte{1}, Active: true}), governance.KindNotFound, "key for a missing tenant")
