@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/stewardhq/steward/blob"
 	"github.com/stewardhq/steward/cache"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/store"
@@ -28,6 +29,7 @@ type app struct {
 	db      *store.DB
 	queue   *jobs.Queue
 	cache   cache.Cache
+	blobs   *blob.Local
 	keyring *vault.Keyring
 	vault   *vault.Vault
 	metrics *telemetry.Metrics
@@ -135,6 +137,11 @@ func newApp(ctx context.Context, cfg Config, stderr io.Writer) (a *app, err erro
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.cache.Close() })
 
+	if a.blobs, err = blob.NewLocal(cfg.BlobDir, blob.LocalOptions{}); err != nil {
+		return a, err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.blobs.Close() })
+
 	// dev creates its keyring on first run; production never invents key
 	// material: a missing keyring there means a missing volume.
 	a.keyring, err = vault.OpenKeyring(cfg.KeyringFile, cfg.DevMode)
@@ -165,6 +172,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		Checks: []web.Check{
 			{Name: "store", Ping: a.db.Ping},
 			{Name: "cache", Ping: a.cache.Ping},
+			{Name: "blobs", Ping: func(context.Context) error { return dirExists(a.cfg.BlobDir) }},
 		},
 		Metrics:      a.metrics,
 		Tracing:      a.tracing,
@@ -236,6 +244,18 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 	a.log.Info("stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
+	}
+	return nil
+}
+
+// dirExists reports a missing or unreadable directory, e.g. an unmounted volume.
+func dirExists(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
 	}
 	return nil
 }

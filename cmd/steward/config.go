@@ -29,6 +29,7 @@ type Config struct {
 	DatabaseURL             string
 	RedisURL                string
 	KeyringFile             string
+	BlobDir                 string
 	TLSCertFile             string
 	TLSKeyFile              string
 	LogFormat               string
@@ -42,7 +43,16 @@ type Config struct {
 	LoginURL                string
 	GraphURL                string
 	BotOpenIDMetadataURL    string
+	Simulator               bool
+	SimulatorListen         string
 }
+
+// Microsoft's endpoints, used when no simulator stands in for them.
+const (
+	microsoftLoginURL          = "https://login.microsoftonline.com"
+	microsoftGraphURL          = "https://graph.microsoft.com"
+	botFrameworkOpenIDMetadata = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
 
 // setting describes one configuration value. The list below is the single
 // source of the flags, environment variables, file keys, defaults, checks
@@ -129,6 +139,15 @@ var settings = []setting{
 	{key: "keyring_file", serveDef: "{data_dir}/keyring.json", devDef: "{data_dir}/keyring.json",
 		help: "Local keyring holding the key-encryption keys (mode 0600). `steward dev` creates it; in production create it with `steward keys init`.",
 		set:  pathSetter(func(c *Config) *string { return &c.KeyringFile })},
+	{key: "blob_dir", serveDef: "{data_dir}/blobs", devDef: "{data_dir}/blobs",
+		help: "Directory of the local blob store (template pictures, exports), created with mode 0700. One replica per directory.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.BlobDir = v
+			return nil
+		}},
 	{key: "tls_cert_file", help: "PEM certificate chain for HTTPS. With tls_key_file; without both, Steward serves plain HTTP (loopback and dev mode only).",
 		set: pathSetter(func(c *Config) *string { return &c.TLSCertFile })},
 	{key: "tls_key_file", help: "PEM private key for tls_cert_file.",
@@ -183,16 +202,27 @@ var settings = []setting{
 	{key: "bot_allow_unauthenticated", serveDef: "false", devDef: "false",
 		help: "Dev only, loopback only: accept bot traffic without a Bot Framework token (for Microsoft 365 Agents Playground).",
 		set:  boolSetter(func(c *Config) *bool { return &c.BotAllowUnauthenticated })},
-	{key: "login_url", serveDef: "https://login.microsoftonline.com", devDef: "https://login.microsoftonline.com",
-		help: "Microsoft Entra ID authority base URL. A loopback or http URL (the simulator) is dev-only.",
+	{key: "login_url", serveDef: microsoftLoginURL,
+		help: "Microsoft Entra ID authority base URL. A loopback or http URL (the simulator) is dev-only. Empty in dev: the in-process simulator.",
 		set:  endpointSetter(func(c *Config) *string { return &c.LoginURL })},
-	{key: "graph_url", serveDef: "https://graph.microsoft.com", devDef: "https://graph.microsoft.com",
-		help: "Microsoft Graph base URL. A loopback or http URL (the simulator) is dev-only.",
+	{key: "graph_url", serveDef: microsoftGraphURL,
+		help: "Microsoft Graph base URL. A loopback or http URL (the simulator) is dev-only. Empty in dev: the in-process simulator.",
 		set:  endpointSetter(func(c *Config) *string { return &c.GraphURL })},
-	{key: "bot_openid_metadata_url", serveDef: "https://login.botframework.com/v1/.well-known/openidconfiguration",
-		devDef: "https://login.botframework.com/v1/.well-known/openidconfiguration",
-		help:   "Bot Framework OpenID metadata used to validate inbound bot tokens. A loopback or http URL (the simulator) is dev-only.",
-		set:    endpointSetter(func(c *Config) *string { return &c.BotOpenIDMetadataURL })},
+	{key: "bot_openid_metadata_url", serveDef: botFrameworkOpenIDMetadata,
+		help: "Bot Framework OpenID metadata used to validate inbound bot tokens. A loopback or http URL (the simulator) is dev-only. Empty in dev: the in-process simulator.",
+		set:  endpointSetter(func(c *Config) *string { return &c.BotOpenIDMetadataURL })},
+	{key: "simulator", serveDef: "false", devDef: "true",
+		help: "Dev only: run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector with the demo tenants) in-process on loopback, and use it for login_url, graph_url and bot_openid_metadata_url when they are empty.",
+		set:  boolSetter(func(c *Config) *bool { return &c.Simulator })},
+	{key: "simulator_listen", serveDef: "127.0.0.1:0", devDef: "127.0.0.1:0",
+		help: "Loopback address of the in-process simulator (port 0 picks a free port).",
+		set: func(c *Config, v string) error {
+			if !isLoopbackListen(v) {
+				return errors.New("must be a loopback host:port such as 127.0.0.1:8081 (the simulator issues tokens to anyone who asks)")
+			}
+			c.SimulatorListen = v
+			return nil
+		}},
 }
 
 func boolSetter(field func(*Config) *bool) func(*Config, string) error {
@@ -224,6 +254,9 @@ func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string)
 
 func endpointSetter(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
+		if v == "" {
+			return nil // resolved after loading: the simulator, or Microsoft
+		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			return errors.New("expected an absolute http(s) URL without credentials")
@@ -352,6 +385,17 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string, p purpose) (Config
 		}
 	}
 	c.DevMode = devMode
+	if !c.Simulator {
+		// Without a simulator, empty endpoints mean Microsoft's.
+		for _, e := range []struct {
+			field *string
+			def   string
+		}{{&c.LoginURL, microsoftLoginURL}, {&c.GraphURL, microsoftGraphURL}, {&c.BotOpenIDMetadataURL, botFrameworkOpenIDMetadata}} {
+			if *e.field == "" {
+				*e.field = e.def
+			}
+		}
+	}
 	if p.database && c.DatabaseURL == "" {
 		errs = append(errs, "database_url (from default): is required: use sqlite:/var/lib/steward/steward.db for one node or postgres://... for production")
 	}
@@ -388,6 +432,9 @@ func (c Config) checkCombinations() []string {
 		} else if !loopback {
 			errs = append(errs, "bot_allow_unauthenticated requires listen on a loopback address")
 		}
+	}
+	if c.Simulator && !c.DevMode {
+		errs = append(errs, "simulator is dev-only: production talks to Microsoft's endpoints")
 	}
 	if !c.DevMode {
 		for _, e := range []struct{ key, v string }{{"login_url", c.LoginURL}, {"graph_url", c.GraphURL}, {"bot_openid_metadata_url", c.BotOpenIDMetadataURL}} {

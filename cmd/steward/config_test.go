@@ -41,9 +41,8 @@ func TestDevDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DevMode: true, Listen: "127.0.0.1:8080", DataDir: "steward-data", DatabaseURL: "sqlite:steward-data/steward.db",
-		KeyringFile: "steward-data/keyring.json", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
-		AutoMigrate: true, LoginURL: "https://login.microsoftonline.com", GraphURL: "https://graph.microsoft.com",
-		BotOpenIDMetadataURL: "https://login.botframework.com/v1/.well-known/openidconfiguration"}
+		KeyringFile: "steward-data/keyring.json", BlobDir: "steward-data/blobs", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
+		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0"} // endpoints: the simulator's, filled in at start
 	if c != want {
 		t.Fatalf("dev defaults\n got %+v\nwant %+v", c, want)
 	}
@@ -157,6 +156,8 @@ func TestServeRefusesDevOnlySettings(t *testing.T) {
 		{"simulator Graph in production", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_GRAPH_URL", "http://127.0.0.1:9999/graph"), "graph_url"},
 		{"simulator login on https loopback", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_LOGIN_URL", "https://localhost:9443"), "login_url"},
 		{"simulator bot metadata", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_BOT_OPENID_METADATA_URL", "http://[::1]:1/meta"), "bot_openid_metadata_url"},
+		{"in-process simulator in production", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_SIMULATOR", "true"), "simulator is dev-only"},
+		{"simulator off loopback", true, with("STEWARD_SIMULATOR_LISTEN", "0.0.0.0:8081"), "simulator_listen"},
 		{"dev mode allows the simulator", false, with("STEWARD_DEV_MODE", "true", "STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_GRAPH_URL", "http://127.0.0.1:9999", "STEWARD_BOT_ALLOW_UNAUTHENTICATED", "true"), ""},
 		{"steward dev allows them", true, with("STEWARD_GRAPH_URL", "http://127.0.0.1:9999", "STEWARD_BOT_ALLOW_UNAUTHENTICATED", "true"), ""},
 	}
@@ -204,6 +205,16 @@ func TestToolsNeedOnlyWhatTheyUse(t *testing.T) {
 	// serve still applies every rule.
 	if _, err := load(t, false, env); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
 		t.Fatalf("serve accepted plain HTTP: %v", err)
+	}
+}
+
+func TestEndpointsDefaultToMicrosoftWithoutSimulator(t *testing.T) {
+	c, err := load(t, true, map[string]string{"STEWARD_SIMULATOR": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LoginURL != microsoftLoginURL || c.GraphURL != microsoftGraphURL || c.BotOpenIDMetadataURL != botFrameworkOpenIDMetadata {
+		t.Fatalf("endpoints without a simulator: %q %q %q", c.LoginURL, c.GraphURL, c.BotOpenIDMetadataURL)
 	}
 }
 

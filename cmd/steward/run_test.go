@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -69,6 +70,7 @@ func startRun(t *testing.T, env map[string]string, args ...string) (base string,
 		cancel()
 		t.Fatalf("steward announced no URL within 15 s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
+	announced.Store(base, &stdout)
 	var once sync.Once
 	var runErr error
 	stop = func() error {
@@ -84,6 +86,18 @@ func startRun(t *testing.T, env map[string]string, args ...string) (base string,
 	}
 	t.Cleanup(func() { _ = stop() })
 	return base, stop
+}
+
+// announced remembers each started run's stdout by its base URL.
+var announced sync.Map
+
+func stdoutOf(t *testing.T, base string) string {
+	t.Helper()
+	b, ok := announced.Load(base)
+	if !ok {
+		t.Fatalf("no run announced %s", base)
+	}
+	return b.(*syncBuffer).String()
 }
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {
@@ -110,11 +124,19 @@ func TestDevEndToEnd(t *testing.T) {
 	env := map[string]string{}
 	base, stop := startRun(t, env, "dev", "--listen", "127.0.0.1:0", "--data-dir", data)
 
-	if code, body := getJSON(t, base+"/readyz"); code != 200 || body["status"] != "ready" {
+	if code, body := getJSON(t, base+"/readyz"); code != 200 || body["status"] != "ready" || fmt.Sprint(body["checks"]) != "map[blobs:ok cache:ok store:ok]" {
 		t.Fatalf("readyz = %d %v", code, body)
 	}
 	if code, _ := getJSON(t, base+"/healthz"); code != 200 {
 		t.Fatalf("healthz = %d", code)
+	}
+	// dev runs the Microsoft 365 simulator on loopback.
+	simURL := regexp.MustCompile(`Microsoft 365 simulator: (http://127\.0\.0\.1:\d+/inspect)`).FindStringSubmatch(stdoutOf(t, base))
+	if simURL == nil {
+		t.Fatal("dev did not announce the simulator")
+	}
+	if resp, err := http.Get(simURL[1]); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("simulator inspect page: %v %v", resp, err)
 	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -127,7 +149,7 @@ func TestDevEndToEnd(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	for _, f := range []string{"steward.db", "keyring.json"} {
+	for _, f := range []string{"steward.db", "keyring.json", "blobs"} {
 		st, err := os.Stat(filepath.Join(data, f))
 		if err != nil {
 			t.Fatalf("dev did not create %s: %v", f, err)
@@ -236,6 +258,7 @@ func TestServeInProduction(t *testing.T) {
 		"STEWARD_TLS_KEY_FILE":  keyFile,
 		"STEWARD_DATABASE_URL":  "sqlite:" + filepath.Join(dir, "s.db"),
 		"STEWARD_KEYRING_FILE":  filepath.Join(dir, "keys", "keyring.json"),
+		"STEWARD_BLOB_DIR":      filepath.Join(dir, "blobs"),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

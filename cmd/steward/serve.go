@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/stewardhq/steward/m365sim"
 )
 
 func runServe(ctx context.Context, env *cmdEnv, args []string) error {
@@ -30,6 +32,26 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 	if err != nil {
 		return err
 	}
+	var sim *m365sim.Server
+	if cfg.Simulator {
+		// The simulator comes first: Steward's clients need its URLs.
+		if sim, err = m365sim.Listen(cfg.SimulatorListen, m365sim.Options{}); err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = sim.Close(sctx)
+		}()
+		for _, e := range []struct {
+			field *string
+			url   string
+		}{{&cfg.LoginURL, sim.LoginURL()}, {&cfg.GraphURL, sim.GraphURL()}, {&cfg.BotOpenIDMetadataURL, sim.BotOpenIDMetadataURL()}} {
+			if *e.field == "" {
+				*e.field = e.url
+			}
+		}
+	}
 	a, err := newApp(ctx, cfg, env.stderr)
 	if err != nil {
 		return err
@@ -45,6 +67,9 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		fmt.Fprintf(env.stdout, "  Health:    %s/healthz\n", base)
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
 		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
+		if sim != nil {
+			fmt.Fprintf(env.stdout, "  Microsoft 365 simulator: %s (Entra %s, Graph %s)\n", sim.InspectURL(), cfg.LoginURL, cfg.GraphURL)
+		}
 		fmt.Fprintln(env.stdout, "Press Ctrl+C to stop.")
 	})
 }

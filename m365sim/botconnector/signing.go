@@ -98,30 +98,48 @@ func (k *signingKey) jwk() JWK {
 // keyring holds the channel's keys. The JWKS publishes the key endorsed
 // for msteams and one endorsed for another channel only (the real JWKS also
 // mixes keys of different channels); a third key is never published. The
-// last two exist so forged-token tests have something to sign with.
+// last two exist so forged-token tests have something to sign with; they are
+// generated in the background so that start-up waits for one RSA key, not
+// three. Everything that reads them waits for them.
 type keyring struct {
-	endorsed   *signingKey
-	unendorsed *signingKey
-	unknown    *signingKey
+	endorsed *signingKey
+
+	extrasReady chan struct{} // closed once unendorsed, unknown and extrasErr are set
+	unendorsed  *signingKey
+	unknown     *signingKey
+	extrasErr   error
 }
 
 func newKeyring(now time.Time) (*keyring, error) {
-	var kr keyring
+	kr := &keyring{extrasReady: make(chan struct{})}
+	go func() {
+		defer close(kr.extrasReady)
+		var err error
+		if kr.unendorsed, err = newSigningKey("webchat", []string{"webchat"}, now); err != nil {
+			kr.extrasErr = err
+			return
+		}
+		kr.unknown, kr.extrasErr = newSigningKey("unpublished", []string{ChannelID}, now)
+	}()
 	var err error
 	if kr.endorsed, err = newSigningKey("msteams", []string{ChannelID}, now); err != nil {
 		return nil, err
 	}
-	if kr.unendorsed, err = newSigningKey("webchat", []string{"webchat"}, now); err != nil {
-		return nil, err
-	}
-	if kr.unknown, err = newSigningKey("unpublished", []string{ChannelID}, now); err != nil {
-		return nil, err
-	}
-	return &kr, nil
+	return kr, nil
 }
 
-func (kr *keyring) published() []JWK {
-	return []JWK{kr.endorsed.jwk(), kr.unendorsed.jwk()}
+// extras waits for the forged-token keys.
+func (kr *keyring) extras() (unendorsed, unknown *signingKey, err error) {
+	<-kr.extrasReady
+	return kr.unendorsed, kr.unknown, kr.extrasErr
+}
+
+func (kr *keyring) published() ([]JWK, error) {
+	unendorsed, _, err := kr.extras()
+	if err != nil {
+		return nil, err
+	}
+	return []JWK{kr.endorsed.jwk(), unendorsed.jwk()}, nil
 }
 
 // TokenOptions alters the token Deliver signs, so Steward's tests can prove
@@ -150,11 +168,15 @@ type TokenOptions struct {
 // sign returns the bearer token for an activity addressed to botAppID.
 func (c *Connector) sign(botAppID, serviceURL string, o TokenOptions) (string, error) {
 	key := c.keys.endorsed
-	switch {
-	case o.Unendorsed:
-		key = c.keys.unendorsed
-	case o.UnknownKey:
-		key = c.keys.unknown
+	if o.Unendorsed || o.UnknownKey {
+		unendorsed, unknown, err := c.keys.extras()
+		if err != nil {
+			return "", err
+		}
+		key = unendorsed
+		if o.UnknownKey {
+			key = unknown
+		}
 	}
 	iat := c.now()
 	if !o.IssuedAt.IsZero() {
@@ -207,7 +229,12 @@ func (c *Connector) handleMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Connector) handleKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := c.keys.published()
+	if err != nil {
+		writeError(w, newAPIError(http.StatusInternalServerError, "ServiceError", err.Error()))
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Keys []JWK `json:"keys"`
-	}{c.keys.published()})
+	}{keys})
 }

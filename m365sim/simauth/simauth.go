@@ -33,7 +33,9 @@ func (c Claims) Delegated() bool { return len(c.Scopes) > 0 }
 
 // Has reports whether the token grants permission p, as an app role or a
 // delegated scope.
-func (c Claims) Has(p string) bool { return slices.Contains(c.Roles, p) || slices.Contains(c.Scopes, p) }
+func (c Claims) Has(p string) bool {
+	return slices.Contains(c.Roles, p) || slices.Contains(c.Scopes, p)
+}
 
 // HasAny reports whether the token grants any of ps.
 func (c Claims) HasAny(ps ...string) bool {
