@@ -6,8 +6,11 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 
+	"github.com/stewardhq/steward/m365sim/botconnector"
 	"github.com/stewardhq/steward/m365sim/directory"
+	"github.com/stewardhq/steward/m365sim/graph"
 )
 
 //go:embed assets/inspect.html assets/inspect.css
@@ -115,15 +118,62 @@ func (s *Sim) inspectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /inspect", func(w http.ResponseWriter, r *http.Request) {
 		snap := s.Snapshot()
 		pretty := func(v any) string { b, _ := json.MarshalIndent(v, "", "  "); return string(b) }
+		gs, _ := snap.Graph.(graph.State)
+		bs, _ := snap.Bot.(botconnector.Snapshot)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err := inspectPage.Execute(w, map[string]any{
-			"Snap": snap, "Entra": pretty(snap.Entra), "Graph": pretty(snap.Graph), "Bot": pretty(snap.Bot),
+			"Snap": snap, "Entra": pretty(snap.Entra), "Teams": s.teamViews(snap, gs), "Graph": gs, "Bot": bs,
+			"Throttle": throttleViews(gs),
 		}); err != nil {
 			s.log.Error("m365sim: render inspect page", "err", err)
 		}
 	})
+}
+
+// TeamView is a team with people named, for the inspection page.
+type TeamView struct {
+	Tenant string
+	graph.TeamState
+	OwnerNames []string
+}
+
+func (s *Sim) teamViews(snap Snapshot, gs graph.State) []TeamView {
+	var out []TeamView
+	for _, t := range snap.Tenants {
+		names := map[string]string{}
+		for _, u := range t.Users {
+			names[u.ID] = u.DisplayName
+		}
+		for _, team := range gs.Tenants[t.ID].Teams {
+			tv := TeamView{Tenant: t.DisplayName, TeamState: team}
+			for _, o := range team.Owners {
+				n := names[o]
+				if n == "" {
+					n = o
+				}
+				tv.OwnerNames = append(tv.OwnerNames, n)
+			}
+			out = append(out, tv)
+		}
+	}
+	return out
+}
+
+// ThrottleView is one Graph throttling class.
+type ThrottleView struct {
+	Class string
+	graph.ClassStats
+}
+
+func throttleViews(gs graph.State) []ThrottleView {
+	var out []ThrottleView
+	for c, st := range gs.Throttle {
+		out = append(out, ThrottleView{Class: c, ClassStats: st})
+	}
+	slices.SortFunc(out, func(a, b ThrottleView) int { return strings.Compare(a.Class, b.Class) })
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -139,6 +139,7 @@ func (s *Sim) Handler() http.Handler {
 	mux.Handle("/botframework/", bot)
 	mux.Handle("/connector/", bot)
 	s.inspectRoutes(mux)
+	s.adminRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inspect", http.StatusFound)
 	})

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/m365sim"
@@ -19,6 +21,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 	seed := env.fs.Int64("seed", 1, "Seed of the Graph fault injection, so a run can be reproduced.")
 	opDelay := env.fs.Duration("team-operation-delay", 5*time.Second, "How long Graph's teamsAsyncOperation stays in progress.")
 	replication := env.fs.Duration("replication-delay", 30*time.Second, "How long PUT /groups/{id}/team answers 404 after the group was created (Microsoft: up to 15 minutes).")
+	faults := env.fs.String("faults", "", `Graph fault injection as JSON, e.g. {"rate429":0.05,"rate503":0.02,"rate504":0.01,"resetRate":0.01,"slowRate":0.05,"slowDelay":2000000000}; also settable at PUT /admin/graph/faults.`)
 	if done, err := env.parse(args); done {
 		return err
 	}
@@ -29,6 +32,13 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) error {
 		return fmt.Errorf("--listen %q: the simulator issues tokens to anyone who asks; it listens on loopback only (127.0.0.1 or ::1)", *listen)
 	}
 	opts := m365sim.Options{Seed: *seed, TeamOperationDelay: *opDelay, ReplicationDelay: *replication}
+	if *faults != "" {
+		dec := json.NewDecoder(strings.NewReader(*faults))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&opts.Faults); err != nil {
+			return fmt.Errorf("--faults: %v (expected JSON such as {\"rate429\":0.05})", err)
+		}
+	}
 	if *fixture != "" {
 		f, err := readFixture(*fixture)
 		if err != nil {

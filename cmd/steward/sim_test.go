@@ -64,6 +64,8 @@ func TestSimRefusesBadInput(t *testing.T) {
 	}{
 		{"off loopback", []string{"--listen", "0.0.0.0:0"}, "loopback only"},
 		{"fixture typo", []string{"--listen", "127.0.0.1:0", "--fixture", bad}, "unknown field"},
+		{"faults not JSON", []string{"--listen", "127.0.0.1:0", "--faults", "rate429=1"}, "--faults"},
+		{"fault rate out of range", []string{"--listen", "127.0.0.1:0", "--faults", `{"rate429": 2}`}, "rate429"},
 		{"missing fixture", []string{"--listen", "127.0.0.1:0", "--fixture", filepath.Join(dir, "none.json")}, "--fixture"},
 	}
 	for _, tt := range tests {

@@ -540,3 +540,22 @@ func (d *Directory) ChangesSince(tid string, seq int64) ([]Change, int64, error)
 	i := sort.Search(len(ts.changes), func(i int) bool { return ts.changes[i].Seq > seq })
 	return slices.Clone(ts.changes[i:]), ts.seq, nil
 }
+
+// SetBotEndpoint sets the messaging endpoint of the bot appID in every
+// tenant where the app is registered (a bot registration has one endpoint,
+// whichever tenant installs it) and reports how many tenants that was.
+func (d *Directory) SetBotEndpoint(appID, endpoint string) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, ts := range d.tenants {
+		if a, ok := ts.apps[appID]; ok {
+			a.BotEndpoint = endpoint
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("%w: app %s is not registered in any tenant", ErrNotFound, appID)
+	}
+	return n, nil
+}
