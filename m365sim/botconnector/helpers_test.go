@@ -3,6 +3,7 @@ package botconnector
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/stewardhq/steward/m365sim/internal/simclock"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,23 +14,6 @@ import (
 	"github.com/stewardhq/steward/m365sim/directory"
 	"github.com/stewardhq/steward/m365sim/simauth"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 const (
 	tenantID   = "3ee597ab-4c2e-5cc5-ac18-f87d56474cd8"
@@ -51,7 +35,7 @@ type botRequest struct {
 
 type env struct {
 	t      *testing.T
-	clock  *fakeClock
+	clock  *simclock.Clock
 	dir    *directory.Directory
 	conn   *Connector
 	srv    *httptest.Server // the connector
@@ -74,7 +58,7 @@ func (e *env) received() []botRequest {
 // receives and answers 200 {} (or e.answer).
 func newEnv(t *testing.T, limits ThreadLimits) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, clock: simclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	e.dir = directory.New(e.clock.Now)
 	e.bot = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var a map[string]any

@@ -2,6 +2,7 @@ package entra
 
 import (
 	"encoding/json"
+	"github.com/stewardhq/steward/m365sim/internal/simclock"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,30 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stewardhq/steward/m365sim/directory"
 )
-
-// fakeClock is the injected clock: tests move it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // Fixture ids.
 var (
@@ -83,13 +65,13 @@ func testDirectory(t *testing.T, now func() time.Time) *directory.Directory {
 type env struct {
 	e     *Entra
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *simclock.Clock
 	base  string // BaseURL
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock := simclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)

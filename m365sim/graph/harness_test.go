@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/stewardhq/steward/m365sim/internal/simclock"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,29 +23,11 @@ const (
 	appID    = "11111111-0000-4000-a000-00000000a991"
 )
 
-// fakeClock is the injected clock; tests advance it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	t   *testing.T
 	g   *Graph
 	dir *directory.Directory
-	clk *fakeClock
+	clk *simclock.Clock
 	srv *httptest.Server
 }
 
@@ -75,7 +57,7 @@ func tokens() simauth.Static {
 
 func newEnv(t *testing.T, mod func(*Options)) *env {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := simclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	dir := directory.New(clk.Now)
 	must(t, dir.AddTenant(directory.Tenant{ID: tenantA, DisplayName: "A", Domain: "a.test"}))
 	must(t, dir.AddTenant(directory.Tenant{ID: tenantB, DisplayName: "B", Domain: "b.test"}))
