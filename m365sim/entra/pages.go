@@ -17,8 +17,8 @@ const pageCSS = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2r
 h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.5rem}
 ul{list-style:none;padding:0}li{margin:.25rem 0}form{margin:0}
 button{width:100%;text-align:left;padding:.6rem .8rem;font:inherit;background:#fff;border:1px solid #8a8886;border-radius:2px;cursor:pointer}
-button:hover,button:focus{background:#f3f2f1;outline:2px solid #0067b8}
-.hint button{border:2px solid #0067b8}.upn{display:block;color:#605e5c;font-size:.9rem}
+button:hover{background:#f3f2f1}button:focus-visible{background:#f3f2f1;outline:3px solid #0067b8;outline-offset:2px}
+.hint button{border-left:4px solid #0067b8}.upn{display:block;color:#605e5c;font-size:.9rem;overflow-wrap:anywhere}
 .error{border-left:4px solid #a80000;padding-left:1rem}dt{font-weight:600}`
 
 var styleHash = func() string {
