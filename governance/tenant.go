@@ -39,3 +39,8 @@ func (t Tenant) Validate() error {
 	}
 	return nil
 }
+
+var (
+	fieldIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+	domainPattern  = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+)
