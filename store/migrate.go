@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ type Migration struct {
 type migration struct {
 	version int
 	name    string
-	sql     string // engine-neutral, with {{TYPE}} tokens
+	sql     string // engine-neutral, with {{TYPE}} tokens and optional "-- engine:" sections
 }
 
 // Engine-specific spellings of the few types the engines disagree on.
@@ -63,6 +64,39 @@ func loadMigrations() ([]migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// engineMarker starts a section of a migration file that only one engine
+// runs: "-- engine: sqlite", "-- engine: postgres", or "-- engine: all" to
+// return to SQL both run. Sections exist for what the engines cannot say
+// the same way (trigger syntax); tables and indexes stay engine-neutral.
+// A marker is a whole line of its own, never inside a function body.
+var engineMarker = regexp.MustCompile(`^--\s*engine:\s*(\S*)\s*$`)
+
+// engineSQL keeps the parts of a migration file that engine runs. Marker
+// lines become blank lines, so error positions keep their line numbers.
+func engineSQL(src string, engine Engine) (string, error) {
+	lines := strings.Split(src, "\n")
+	keep := true
+	for i, line := range lines {
+		m := engineMarker.FindStringSubmatch(strings.TrimRight(line, "\r"))
+		if m == nil {
+			if !keep {
+				lines[i] = ""
+			}
+			continue
+		}
+		switch Engine(m[1]) {
+		case SQLite, Postgres:
+			keep = Engine(m[1]) == engine
+		case "all":
+			keep = true
+		default:
+			return "", fmt.Errorf("line %d: unknown engine %q in %q: use sqlite, postgres or all", i+1, m[1], line)
+		}
+		lines[i] = ""
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 func (m migration) checksum() string {
@@ -115,7 +149,11 @@ func (db *DB) Migrate(ctx context.Context) (applied []Migration, err error) {
 				}
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, typeTokens[db.engine].Replace(m.sql)); err != nil {
+			body, err := engineSQL(m.sql, db.engine)
+			if err != nil {
+				return fmt.Errorf("store: migration %04d_%s: %w", m.version, m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, typeTokens[db.engine].Replace(body)); err != nil {
 				return fmt.Errorf("store: migration %04d_%s: %w", m.version, m.name, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)`,

@@ -46,6 +46,7 @@ func commands() []command {
 		{name: "serve", config: true, summary: "Run Steward in production (HTTPS, validated settings, no dev shortcuts).", run: runServe},
 		{name: "dev", config: true, summary: "Run Steward on this machine with embedded defaults: SQLite, local keyring, in-process cache, on loopback.", run: runDev},
 		{name: "migrate", config: true, usage: "up|status", summary: "Apply or list database migrations (Steward's and the job queue's).", run: runMigrate},
+		{name: "audit", config: true, usage: "verify [--tenant ID] | export --tenant ID --format csv|json", summary: "Verify the tamper-evident audit trail, or export a tenant's audit events as CSV or JSON.", run: runAudit},
 		{name: "keys", config: true, usage: "init|status|rotate|rotate-data-key --tenant ID", summary: "Manage the key-encryption keys and tenant data keys that protect stored secrets.", run: runKeys},
 		{name: "sim", summary: "Run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector) on loopback, for development and tests.", run: runSim},
 		{name: "version", summary: "Print the version.", run: runVersion},

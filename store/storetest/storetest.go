@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("DataKeys", func(t *testing.T) { db, c := migrated(t); testDataKeys(t, db, c) })
 	t.Run("Secrets", func(t *testing.T) { db, _ := migrated(t); testSecrets(t, db) })
 	t.Run("DeleteTenantCascades", func(t *testing.T) { db, _ := migrated(t); testCascade(t, db) })
+	runAudit(t, migrated)
 }
 
 func mustKind(t *testing.T, err error, k governance.Kind, what string) {
