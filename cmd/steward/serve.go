@@ -3,10 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/stewardhq/steward/m365sim"
 )
+
+// redactURL hides a password in a URL (postgres://user:pass@host/db) before
+// it is printed; other strings pass through.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
 
 func runServe(ctx context.Context, env *cmdEnv, args []string) error {
 	return start(ctx, env, args, false)
@@ -59,7 +70,7 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 	return a.serve(ctx, func(base string) {
 		if cfg.DevMode {
 			fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
-			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, cfg.DatabaseURL, cfg.KeyringFile)
+			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, redactURL(cfg.DatabaseURL), cfg.KeyringFile)
 		} else {
 			fmt.Fprintf(env.stdout, "Steward %s is serving (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 		}
