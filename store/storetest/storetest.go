@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Secrets", func(t *testing.T) { db, _ := migrated(t); testSecrets(t, db) })
 	t.Run("DeleteTenantCascades", func(t *testing.T) { db, _ := migrated(t); testCascade(t, db) })
 	runAudit(t, migrated)
+	runAPIKeys(t, migrated)
+	runWebhooks(t, migrated)
 }
 
 func mustKind(t *testing.T, err error, k governance.Kind, what string) {
