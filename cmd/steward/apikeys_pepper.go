@@ -13,19 +13,14 @@ import (
 	"github.com/stewardhq/steward/governance"
 )
 
-// apiKeyPepperFile is the API-key pepper's file name, next to the keyring.
-//
-// INTERIM: the pepper belongs in a setting of its own (api_key_pepper_file,
-// with STEWARD_API_KEY_PEPPER_FILE) so that it can live apart from the
-// keyring, e.g. in a mounted secret. Until that setting exists it is read
-// from the keyring's directory, which already holds Steward's key material
-// and is created 0700.
+// apiKeyPepperFile names the pepper's temp files while it is created.
 const apiKeyPepperFile = "api-key-pepper"
 
-// apiKeyPepperPath is where the pepper of cfg's installation lives.
-func apiKeyPepperPath(cfg Config) string {
-	return filepath.Join(filepath.Dir(cfg.KeyringFile), apiKeyPepperFile)
-}
+// apiKeyPepperPath is where the pepper of cfg's installation lives: the
+// api_key_pepper_file setting, by default beside the keyring (a 0700
+// directory that already holds Steward's key material). Keeping it out of
+// database backups is what makes a stolen backup useless.
+func apiKeyPepperPath(cfg Config) string { return cfg.APIKeyPepperFile }
 
 // loadAPIKeyPepper reads the server-side secret that API key hashes are
 // keyed with: exactly 32 bytes, readable by the owner alone. With create it

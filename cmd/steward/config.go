@@ -30,6 +30,7 @@ type Config struct {
 	RedisURL                string
 	KeyringFile             string
 	BlobDir                 string
+	APIKeyPepperFile        string
 	TLSCertFile             string
 	TLSKeyFile              string
 	LogFormat               string
@@ -148,6 +149,9 @@ var settings = []setting{
 			c.BlobDir = v
 			return nil
 		}},
+	{key: "api_key_pepper_file",
+		help: "File holding the 32-byte server secret API key hashes are keyed with (mode 0600; `steward apikeys create` makes it on first use). Empty: api-key-pepper beside the keyring. Keep it out of database backups.",
+		set:  pathSetter(func(c *Config) *string { return &c.APIKeyPepperFile })},
 	{key: "tls_cert_file", help: "PEM certificate chain for HTTPS. With tls_key_file; without both, Steward serves plain HTTP (loopback and dev mode only).",
 		set: pathSetter(func(c *Config) *string { return &c.TLSCertFile })},
 	{key: "tls_key_file", help: "PEM private key for tls_cert_file.",
@@ -385,6 +389,9 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string, p purpose) (Config
 		}
 	}
 	c.DevMode = devMode
+	if c.APIKeyPepperFile == "" && c.KeyringFile != "" {
+		c.APIKeyPepperFile = filepath.Join(filepath.Dir(c.KeyringFile), "api-key-pepper")
+	}
 	if !c.Simulator {
 		// Without a simulator, empty endpoints mean Microsoft's.
 		for _, e := range []struct {

@@ -41,7 +41,7 @@ func TestDevDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DevMode: true, Listen: "127.0.0.1:8080", DataDir: "steward-data", DatabaseURL: "sqlite:steward-data/steward.db",
-		KeyringFile: "steward-data/keyring.json", BlobDir: "steward-data/blobs", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
+		KeyringFile: "steward-data/keyring.json", BlobDir: "steward-data/blobs", APIKeyPepperFile: "steward-data/api-key-pepper", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
 		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0"} // endpoints: the simulator's, filled in at start
 	if c != want {
 		t.Fatalf("dev defaults\n got %+v\nwant %+v", c, want)
