@@ -1,0 +1,276 @@
+package governance
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// NewRequest is what a requester submits.
+type NewRequest struct {
+	TemplateID    string
+	Name          string // as typed; the naming policy builds the final name
+	Description   string
+	Owners        []string
+	Members       []string
+	Guests        []string
+	Fields        map[string]string
+	Justification string
+}
+
+// Submit validates a request against its template and policies and records
+// it: pending when approval is needed, approved (with provisioning queued)
+// when the template needs none or the requester is auto-approved.
+//
+// Errors: KindUnauthenticated, KindForbidden (role), KindNotFound (template
+// absent or not visible to p), KindInvalid (name, fields, membership),
+// KindConflict (a live request or team already has that name).
+func (s *RequestService) Submit(ctx context.Context, p Principal, in NewRequest) (Request, error) {
+	if err := p.Require(RoleEndUser); err != nil {
+		return Request{}, err
+	}
+	if p.Kind == PrincipalAPIKey && !ScopeAllowed(p, ScopeRequestsWrite) {
+		return Request{}, Errorf(KindForbidden, "scope_required", "this API key needs the scope %s", ScopeRequestsWrite)
+	}
+	var out Request
+	err := s.tx.InTx(ctx, func(w Work) error {
+		tpl, err := w.Template(ctx, p.TenantID, in.TemplateID)
+		if err != nil || !tpl.VisibleTo(p) {
+			// Not visible and absent look the same: the catalog is not probed.
+			return Errorf(KindNotFound, "template_not_found", "there is no template %q in your catalog", in.TemplateID)
+		}
+		now := w.Now()
+		r := Request{
+			TenantID: p.TenantID, ID: s.ids(), TemplateID: tpl.ID, TemplateVersion: tpl.Version,
+			RequesterID: p.ID, RequesterName: p.Name, Requested: in.Name, Description: strings.TrimSpace(in.Description),
+			Owners: union(nil, in.Owners), Members: union(nil, in.Members), Guests: union(nil, in.Guests),
+			Fields: in.Fields, Justification: strings.TrimSpace(in.Justification), State: StateDraft,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if len(r.Owners) == 0 && p.Kind == PrincipalUser {
+			r.Owners = []string{p.ID} // whoever asks for a team owns it unless they name owners
+		}
+		if err := s.check(ctx, &r, tpl, p.Attributes); err != nil {
+			return err
+		}
+		if err := checkDuplicate(ctx, w, r); err != nil {
+			return err
+		}
+		pol := tpl.Policies.Approval
+		created := "request.created"
+		switch {
+		case !pol.Required() || pol.AutoApproves(p):
+			if err := r.Move(StateApproved, now); err != nil {
+				return err
+			}
+		default:
+			if err := r.Move(StatePending, now); err != nil {
+				return err
+			}
+			r.Stage, r.StageStarted = 0, now
+		}
+		if out, err = w.CreateRequest(ctx, r, r.PendingFor(pol)); err != nil {
+			return err
+		}
+		if err := w.Audit(ctx, requestAudit(p, created, nil, &out)); err != nil {
+			return err
+		}
+		if err := w.Emit(ctx, p.TenantID, EventRequestCreated, out); err != nil {
+			return err
+		}
+		if out.State == StateApproved {
+			return s.approved(ctx, w, p, out)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// check applies the template's naming, field, membership and duplicate
+// rules to r, filling in its final display name and mail nickname.
+func (s *RequestService) check(ctx context.Context, r *Request, tpl Template, requester map[string]string) error {
+	if err := r.CheckFields(tpl.Fields); err != nil {
+		return err
+	}
+	res := tpl.Policies.Naming.Apply(NamingInput{Requested: r.Requested, Requester: requester, Fields: r.Fields})
+	if !res.Valid() {
+		return res.Err()
+	}
+	if utf8.RuneCountInString(res.DisplayName) == 0 {
+		return Errorf(KindInvalid, "name_empty", "give the team a name")
+	}
+	guestDomains := map[string]string{}
+	isGuest := func(id string) bool {
+		g, d, err := s.dir.IsGuest(ctx, r.TenantID, id)
+		if err == nil && g {
+			guestDomains[id] = d
+		}
+		return err == nil && g
+	}
+	if err := r.CheckMembership(tpl.Policies, isGuest, func(id string) string { return guestDomains[id] }); err != nil {
+		return err
+	}
+	r.DisplayName = res.DisplayName
+	nick, err := UniqueMailNickname(ctx, res.MailNickname, func(ctx context.Context, n string) (bool, error) {
+		return s.dir.MailNicknameTaken(ctx, r.TenantID, n)
+	})
+	if err != nil {
+		return err
+	}
+	r.MailNickname = nick
+	return nil
+}
+
+// checkDuplicate refuses a second live team request with the same name.
+func checkDuplicate(ctx context.Context, w Work, r Request) error {
+	same, err := w.RequestsNamed(ctx, r.TenantID, FoldForMatch(r.DisplayName))
+	if err != nil {
+		return err
+	}
+	for _, o := range same {
+		if o.ID != r.ID {
+			return Errorf(KindConflict, "request_name_duplicate",
+				"a team named %q already exists or is requested (request %s): choose another name", o.DisplayName, o.ID)
+		}
+	}
+	return nil
+}
+
+// approved queues provisioning for a request that just became approved.
+func (s *RequestService) approved(ctx context.Context, w Work, p Principal, r Request) error {
+	if err := w.Audit(ctx, requestAudit(p, "request.approved", nil, &r)); err != nil {
+		return err
+	}
+	if err := w.Emit(ctx, r.TenantID, EventRequestApproved, r); err != nil {
+		return err
+	}
+	return w.EnqueueProvisioning(ctx, r.TenantID, r.ID)
+}
+
+// PendingFor lists who can act on a pending request now: the current
+// stage's approver refs, plus the escalation refs once escalated. The store
+// indexes them so "approvals waiting for me" is one query.
+func (r Request) PendingFor(pol ApprovalPolicy) []string {
+	if r.State != StatePending || r.Stage >= len(pol.Stages) {
+		return nil
+	}
+	var ids []string
+	for _, a := range pol.Stages[r.Stage].Approvers {
+		ids = append(ids, a.ID)
+	}
+	if r.Escalated {
+		for _, a := range pol.EscalateTo {
+			ids = append(ids, a.ID)
+		}
+	}
+	return union(nil, ids)
+}
+
+// Decide records an approver's verdict. The request keeps the template
+// version it was made from, so changing a template's approvers later does not
+// change who decides requests already in flight. version is the request
+// version the approver saw (optimistic concurrency: two approvers acting at
+// once cannot both move the same stage).
+//
+// Errors: KindNotFound, KindForbidden (not an approver, own request),
+// KindConflict (not pending, already decided, stale version).
+func (s *RequestService) Decide(ctx context.Context, p Principal, requestID string, version int64, approve bool, comment string) (Request, error) {
+	if err := p.Require(RoleEndUser); err != nil {
+		return Request{}, err
+	}
+	if utf8.RuneCountInString(comment) > 2000 {
+		return Request{}, Errorf(KindInvalid, "comment_too_long", "a comment has at most 2000 characters")
+	}
+	var out Request
+	err := s.tx.InTx(ctx, func(w Work) error {
+		r, err := w.Request(ctx, p.TenantID, requestID)
+		if err != nil {
+			return err
+		}
+		if r.Version != version {
+			return Errorf(KindConflict, "request_version_conflict", "this request changed since you opened it: reload it and decide again")
+		}
+		if r.State != StatePending {
+			return Errorf(KindConflict, "request_not_pending", "this request is %s: there is nothing to decide", r.State)
+		}
+		tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
+		if err != nil {
+			return err
+		}
+		pol := tpl.Policies.Approval
+		if err := pol.CanDecide(p, r.RequesterID, r.Stage, r.Decisions, r.Escalated); err != nil {
+			return err
+		}
+		before := r
+		now := w.Now()
+		r.Decisions = append(slices.Clone(r.Decisions), pol.NewDecision(p, r.Stage, approve, strings.TrimSpace(comment), now))
+		r.UpdatedAt = now
+		action := "request.decided"
+		switch pol.Evaluate(r.Stage, r.Decisions) {
+		case OutcomeRejected:
+			if err := r.Move(StateRejected, now); err != nil {
+				return err
+			}
+			action = "request.rejected"
+		case OutcomeNext:
+			r.Stage, r.StageStarted, r.Reminded, r.Escalated = r.Stage+1, now, false, false
+			action = "request.stage_approved"
+		case OutcomeApproved:
+			if err := r.Move(StateApproved, now); err != nil {
+				return err
+			}
+			action = "request.stage_approved"
+		}
+		if out, err = w.SaveRequest(ctx, r, r.PendingFor(pol)); err != nil {
+			return err
+		}
+		if err := w.Audit(ctx, requestAudit(p, action, &before, &out)); err != nil {
+			return err
+		}
+		switch out.State {
+		case StateRejected:
+			return w.Emit(ctx, out.TenantID, EventRequestRejected, out)
+		case StateApproved:
+			return s.approved(ctx, w, p, out)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Cancel withdraws a request that is not provisioned yet. The requester may
+// cancel their own; an administrator any.
+//
+// Errors: KindNotFound, KindForbidden, KindConflict (state).
+func (s *RequestService) Cancel(ctx context.Context, p Principal, requestID string, reason string) (Request, error) {
+	if err := p.Require(RoleEndUser); err != nil {
+		return Request{}, err
+	}
+	var out Request
+	err := s.tx.InTx(ctx, func(w Work) error {
+		r, err := w.Request(ctx, p.TenantID, requestID)
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(r.RequesterID, p.ID) && !p.Has(RoleAdministrator) {
+			return Errorf(KindForbidden, "request_not_yours", "only the requester or an administrator can cancel this request")
+		}
+		before := r
+		now := w.Now()
+		if err := r.Move(StateCancelled, now); err != nil {
+			return err
+		}
+		if reason = strings.TrimSpace(reason); reason != "" {
+			r.Comments = append(slices.Clone(r.Comments), Comment{Author: p.ID, Name: p.Name, Text: reason, At: now})
+		}
+		if out, err = w.SaveRequest(ctx, r, nil); err != nil {
+			return err
+		}
+		if err := w.Audit(ctx, requestAudit(p, "request.cancelled", &before, &out)); err != nil {
+			return err
+		}
+		return w.Emit(ctx, out.TenantID, EventRequestCancelled, out)
+	})
+	return out, err
+}
