@@ -43,6 +43,38 @@ type tokenClaims struct {
 	Tid               string   `json:"tid"`
 	Uti               string   `json:"uti"`
 	Ver               string   `json:"ver"`
+	// Wids are the template ids of the user's Entra directory roles, which
+	// Entra puts in user tokens so apps can map admins without a Graph call.
+	Wids []string `json:"wids,omitempty"`
+}
+
+// roleTemplateIDs are Entra's built-in directory role template ids
+// (learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+var roleTemplateIDs = map[string]string{
+	"Global Administrator":          "62e90394-69f5-4237-9190-012177145e10",
+	"Teams Administrator":           "69091246-20e8-4a56-aa4d-066075b2a7a8",
+	"User Administrator":            "fe930be7-5e62-47db-91af-98c3a49a38b1",
+	"Groups Administrator":          "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+	"SharePoint Administrator":      "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+	"Exchange Administrator":        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+	"Global Reader":                 "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+	"Application Administrator":     "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+	"Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+}
+
+// wids lists the role template ids of u's directory roles, plus the
+// "member user" template every member gets (guests get none), as Entra does.
+func wids(u directory.User) []string {
+	var out []string
+	for _, r := range u.Roles {
+		if id, ok := roleTemplateIDs[r]; ok {
+			out = append(out, id)
+		}
+	}
+	if u.UserType != "Guest" {
+		out = append(out, "b79fbf4d-3ef9-4689-8143-76b194e85509") // member user
+	}
+	return out
 }
 
 func numericDate(s int64) *jwt.NumericDate {
@@ -122,6 +154,7 @@ func (e *Entra) userToken(tid string, u directory.User, appID, azpacr, aud strin
 	c.Name, c.PreferredUsername = u.DisplayName, u.UserPrincipalName
 	c.GivenName, c.FamilyName = u.GivenName, u.Surname
 	c.Scp = strings.Join(scp, " ")
+	c.Wids = wids(u)
 	return e.sign(c)
 }
 
