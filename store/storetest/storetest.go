@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 	runAudit(t, migrated)
 	runAPIKeys(t, migrated)
 	runWebhooks(t, migrated)
+	runCatalog(t, migrated)
 }
 
 func mustKind(t *testing.T, err error, k governance.Kind, what string) {
