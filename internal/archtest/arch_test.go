@@ -62,6 +62,7 @@ var upper = map[string]bool{"web": true, "bot": true, "provision": true}
 var adapters = map[string]bool{
 	"store": true, "graph": true, "cache": true, "vault": true, "blob": true, "billing": true,
 	"jobs": true, "telemetry": true, "crm": true, "cards": true, "identity": true, "edge": true,
+	"webhook": true, "work": true,
 }
 
 // violations applies Steward's dependency rules to pkgs.

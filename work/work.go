@@ -1,0 +1,92 @@
+// Package work implements governance.Transactor: one store transaction in
+// which a service's domain writes, audit rows, webhook deliveries and jobs
+// commit together, or none of them.
+package work
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/telemetry"
+	"github.com/stewardhq/steward/webhook"
+)
+
+// Transactor runs governance work in store transactions.
+type Transactor struct {
+	db    *store.DB
+	queue *jobs.Queue
+	hooks *webhook.Dispatcher
+}
+
+var _ governance.Transactor = (*Transactor)(nil)
+
+// New binds the store, the job queue and the webhook dispatcher.
+func New(db *store.DB, q *jobs.Queue, hooks *webhook.Dispatcher) *Transactor {
+	return &Transactor{db: db, queue: q, hooks: hooks}
+}
+
+// InTx implements governance.Transactor.
+func (t *Transactor) InTx(ctx context.Context, fn func(w governance.Work) error) error {
+	return t.db.InTx(ctx, func(tx *store.Tx) error { return fn(unit{t: t, tx: tx}) })
+}
+
+// unit is one transaction's view of the world.
+type unit struct {
+	t  *Transactor
+	tx *store.Tx
+}
+
+func (u unit) Now() time.Time { return u.tx.Now }
+
+func (u unit) Template(ctx context.Context, tenantID, id string) (governance.Template, error) {
+	return u.t.db.TemplateTx(ctx, u.tx, tenantID, id)
+}
+
+// TemplateVersion reads outside the transaction: versions are immutable.
+func (u unit) TemplateVersion(ctx context.Context, tenantID, id string, version int) (governance.Template, error) {
+	return u.t.db.TemplateVersion(ctx, tenantID, id, version)
+}
+
+func (u unit) Request(ctx context.Context, tenantID, id string) (governance.Request, error) {
+	return u.t.db.RequestTx(ctx, u.tx, tenantID, id)
+}
+
+func (u unit) CreateRequest(ctx context.Context, r governance.Request, pendingFor []string) (governance.Request, error) {
+	return u.t.db.CreateRequest(ctx, u.tx, r, pendingFor)
+}
+
+func (u unit) SaveRequest(ctx context.Context, r governance.Request, pendingFor []string) (governance.Request, error) {
+	return u.t.db.SaveRequest(ctx, u.tx, r, pendingFor)
+}
+
+func (u unit) RequestsNamed(ctx context.Context, tenantID, folded string) ([]governance.Request, error) {
+	return u.t.db.RequestsNamedTx(ctx, u.tx, tenantID, folded)
+}
+
+// Audit appends to the tenant's chain, correlated with the HTTP request or
+// job that caused it.
+func (u unit) Audit(ctx context.Context, e governance.AuditEvent) error {
+	if e.RequestID == "" {
+		e.RequestID = telemetry.RequestID(ctx)
+	}
+	_, err := u.t.db.AppendAudit(ctx, u.tx, e)
+	return err
+}
+
+func (u unit) Emit(ctx context.Context, tenantID string, event governance.WebhookEvent, data any) error {
+	return u.t.hooks.Emit(ctx, u.tx, tenantID, event, data)
+}
+
+// EnqueueProvisioning inserts the provisioning job in the same transaction:
+// a request is approved if and only if its team will be provisioned. Unique
+// by args, so a retried approval never queues a second team.
+func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID string) error {
+	_, err := u.t.queue.InsertTx(ctx, u.tx.Tx, governance.ProvisionRequest{TenantID: tenantID, RequestID: requestID},
+		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	return err
+}

@@ -1,0 +1,246 @@
+package work_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stewardhq/steward/edge"
+	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/internal/testenv"
+	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/vault"
+	"github.com/stewardhq/steward/webhook"
+	"github.com/stewardhq/steward/work"
+)
+
+const (
+	alice = "11111111-1111-4111-8111-111111111111"
+	bob   = "22222222-2222-4222-8222-222222222222"
+)
+
+// provisionWorker stands in for the provision package: it records which
+// approved requests reached the queue.
+type provisionWorker struct {
+	river.WorkerDefaults[governance.ProvisionRequest]
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *provisionWorker) Work(_ context.Context, j *river.Job[governance.ProvisionRequest]) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, j.Args.TenantID+"/"+j.Args.RequestID)
+	return nil
+}
+
+func (w *provisionWorker) got() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.seen)
+}
+
+type noGuests struct{}
+
+func (noGuests) IsGuest(context.Context, string, string) (bool, string, error)   { return false, "", nil }
+func (noGuests) MailNicknameTaken(context.Context, string, string) (bool, error) { return false, nil }
+
+type env struct {
+	db    *store.DB
+	svc   *governance.RequestService
+	hooks *webhook.Dispatcher
+	prov  *provisionWorker
+}
+
+func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	db, err := store.Open(ctx, dsn, store.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
+	var q *jobs.Queue
+	if db.Engine() == store.Postgres {
+		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), cfg)
+	} else {
+		q, err = jobs.NewSQLite(db.Writer(), cfg)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := vault.OpenKeyring(filepath.Join(t.TempDir(), "keyring.json"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := webhook.New(db, q, vault.New(db, db, kr, vault.Options{}), edge.Guard{AllowLoopback: true}.Client(5*time.Second),
+		webhook.Options{DevMode: true, Logger: log})
+	prov := &provisionWorker{}
+	if registerProvisioning {
+		jobs.Register(q, prov)
+	}
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
+	if _, err := db.CreateTenant(ctx, governance.Tenant{ID: "contoso", Name: "Contoso"}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	svc := governance.NewRequestService(work.New(db, q, hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+	return &env{db: db, svc: svc, hooks: hooks, prov: prov}
+}
+
+func (e *env) template(t *testing.T, approval governance.ApprovalPolicy) {
+	t.Helper()
+	err := e.db.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := e.db.CreateTemplate(context.Background(), tx, governance.Template{
+			TenantID: "contoso", ID: "project", Name: "Project", Spec: governance.TeamSpec{Visibility: "private"},
+			Policies: governance.TemplatePolicies{Approval: approval},
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func user(id string) governance.Principal {
+	return governance.Principal{Kind: governance.PrincipalUser, TenantID: "contoso", ID: id, Name: id[:4]}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestRequestLifecycleCommitsEverythingTogether(t *testing.T) {
+	for _, engine := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
+		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
+	} {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, engine.dsn(t), true)
+			e.template(t, governance.ApprovalPolicy{Stages: []governance.ApprovalStage{{Name: "Manager", Approvers: []governance.ApproverRef{{Type: "user", ID: bob}}}}})
+
+			var mu sync.Mutex
+			var delivered []string
+			receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				var msg struct {
+					Type string `json:"type"`
+				}
+				_ = json.Unmarshal(b, &msg)
+				mu.Lock()
+				delivered = append(delivered, msg.Type)
+				mu.Unlock()
+			}))
+			defer receiver.Close()
+			manager := user(alice)
+			manager.Roles = []governance.Role{governance.RoleIntegrationManager}
+			if _, _, err := e.hooks.Subscribe(ctx, manager, governance.WebhookSubscription{URL: receiver.URL + "/hook",
+				Events: []governance.WebhookEvent{governance.EventRequestApproved}, Enabled: true}); err != nil {
+				t.Fatal(err)
+			}
+
+			r, err := e.svc.Submit(ctx, user(alice), governance.NewRequest{TemplateID: "project", Name: "Apollo", Members: []string{bob}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State != governance.StatePending {
+				t.Fatalf("state %s", r.State)
+			}
+			mine, err := e.db.Requests(ctx, "contoso", store.RequestQuery{PendingFor: []string{bob}})
+			if err != nil || len(mine) != 1 || mine[0].ID != r.ID {
+				t.Fatalf("bob's approvals: %v %v", mine, err)
+			}
+			r, err = e.svc.Decide(ctx, user(bob), r.ID, r.Version, true, "ok")
+			if err != nil || r.State != governance.StateApproved {
+				t.Fatalf("decide: %+v %v", r, err)
+			}
+			eventually(t, "the provisioning job", func() bool { return slices.Equal(e.prov.got(), []string{"contoso/" + r.ID}) })
+			eventually(t, "the request.approved webhook", func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Equal(delivered, []string{"request.approved"})
+			})
+			chain, err := e.db.AuditChain(ctx, "contoso", 1, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if breaks := governance.VerifyAuditChain("contoso", chain); len(breaks) != 0 {
+				t.Fatalf("audit chain broken: %v", breaks)
+			}
+			var actions []string
+			for _, ev := range chain {
+				actions = append(actions, ev.Action)
+			}
+			if !slices.Equal(actions, []string{"request.created", "request.stage_approved", "request.approved"}) {
+				t.Fatalf("audit trail %v", actions)
+			}
+		})
+	}
+}
+
+// TestFailureRollsBackEveryWrite: when the provisioning job cannot be
+// queued (here, no worker is registered for it), the approved request, its
+// audit rows and its webhook deliveries must not exist either.
+func TestFailureRollsBackEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), false)
+	e.template(t, governance.ApprovalPolicy{}) // no approval: approved and queued at once
+	manager := user(alice)
+	manager.Roles = []governance.Role{governance.RoleIntegrationManager}
+	sub, _, err := e.hooks.Subscribe(ctx, manager, governance.WebhookSubscription{URL: "http://127.0.0.1:1/hook",
+		Events: []governance.WebhookEvent{governance.EventAll}, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Submit(ctx, user(alice), governance.NewRequest{TemplateID: "project", Name: "Hermes"})
+	if err == nil || !strings.Contains(err.Error(), "provision_request") {
+		t.Fatalf("submit: %v; want the provisioning job refused", err)
+	}
+	if rs, _ := e.db.Requests(ctx, "contoso", store.RequestQuery{}); len(rs) != 0 {
+		t.Fatalf("%d requests left behind", len(rs))
+	}
+	if chain, _ := e.db.AuditChain(ctx, "contoso", 1, 1000); len(chain) != 0 {
+		t.Fatalf("%d audit rows left behind", len(chain))
+	}
+	if ds, _ := e.db.Deliveries(ctx, "contoso", sub.ID, 50, time.Time{}); len(ds) != 0 {
+		t.Fatalf("%d webhook deliveries left behind", len(ds))
+	}
+}
