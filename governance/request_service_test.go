@@ -68,6 +68,26 @@ func (w memWork) TemplateVersion(_ context.Context, tid, id string, v int) (Temp
 	}
 	return Template{}, Errorf(KindNotFound, "template_not_found", "no template version")
 }
+func (w memWork) CreateTemplate(_ context.Context, t Template) (Template, error) {
+	if len(w.s.templates[t.ID]) > 0 {
+		return Template{}, Errorf(KindConflict, "template_exists", "template %q exists", t.ID)
+	}
+	t.Version, t.CreatedAt, t.UpdatedAt = 1, w.s.now, w.s.now
+	w.s.templates[t.ID] = []Template{t}
+	return t, nil
+}
+func (w memWork) SaveTemplate(_ context.Context, t Template) (Template, error) {
+	vs := w.s.templates[t.ID]
+	if len(vs) == 0 || vs[0].TenantID != t.TenantID {
+		return Template{}, Errorf(KindNotFound, "template_not_found", "no template")
+	}
+	if vs[len(vs)-1].Version != t.Version {
+		return Template{}, Errorf(KindConflict, "template_version_conflict", "stale")
+	}
+	t.Version, t.UpdatedAt = t.Version+1, w.s.now
+	w.s.templates[t.ID] = append(vs, t)
+	return t, nil
+}
 func (w memWork) Request(_ context.Context, tid, id string) (Request, error) {
 	r, ok := w.requests[id]
 	if !ok || r.TenantID != tid {

@@ -15,6 +15,10 @@ type Work interface {
 	Now() time.Time
 	Template(ctx context.Context, tenantID, id string) (Template, error)
 	TemplateVersion(ctx context.Context, tenantID, id string, version int) (Template, error)
+	// CreateTemplate stores version 1; SaveTemplate stores t.Version+1 if
+	// t.Version is still the latest (KindConflict otherwise).
+	CreateTemplate(ctx context.Context, t Template) (Template, error)
+	SaveTemplate(ctx context.Context, t Template) (Template, error)
 	Request(ctx context.Context, tenantID, id string) (Request, error)
 	CreateRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)
 	SaveRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)

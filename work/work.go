@@ -52,6 +52,14 @@ func (u unit) TemplateVersion(ctx context.Context, tenantID, id string, version 
 	return u.t.db.TemplateVersion(ctx, tenantID, id, version)
 }
 
+func (u unit) CreateTemplate(ctx context.Context, t governance.Template) (governance.Template, error) {
+	return u.t.db.CreateTemplate(ctx, u.tx, t)
+}
+
+func (u unit) SaveTemplate(ctx context.Context, t governance.Template) (governance.Template, error) {
+	return u.t.db.SaveTemplate(ctx, u.tx, t)
+}
+
 func (u unit) Request(ctx context.Context, tenantID, id string) (governance.Request, error) {
 	return u.t.db.RequestTx(ctx, u.tx, tenantID, id)
 }
