@@ -14,6 +14,7 @@ import (
 // memStore is an in-memory Transactor whose transactions really roll back:
 // InTx works on a copy and keeps it only when fn succeeds.
 type memStore struct {
+	roles     []RoleAssignment
 	now       time.Time
 	templates map[string][]Template // id → versions
 	requests  map[string]Request
@@ -35,6 +36,7 @@ type memWork struct {
 }
 
 type memState struct {
+	roles    []RoleAssignment
 	requests map[string]Request
 	pending  map[string][]string
 	audit    []AuditEvent
@@ -43,12 +45,12 @@ type memState struct {
 }
 
 func (m *memStore) InTx(ctx context.Context, fn func(Work) error) error {
-	st := &memState{requests: maps.Clone(m.requests), pending: maps.Clone(m.pending),
+	st := &memState{roles: slices.Clone(m.roles), requests: maps.Clone(m.requests), pending: maps.Clone(m.pending),
 		audit: slices.Clone(m.audit), emitted: slices.Clone(m.emitted), jobs: slices.Clone(m.jobs)}
 	if err := fn(memWork{m, st}); err != nil {
 		return err
 	}
-	m.requests, m.pending, m.audit, m.emitted, m.jobs = st.requests, st.pending, st.audit, st.emitted, st.jobs
+	m.roles, m.requests, m.pending, m.audit, m.emitted, m.jobs = st.roles, st.requests, st.pending, st.audit, st.emitted, st.jobs
 	return nil
 }
 
@@ -87,6 +89,31 @@ func (w memWork) SaveTemplate(_ context.Context, t Template) (Template, error) {
 	t.Version, t.UpdatedAt = t.Version+1, w.s.now
 	w.s.templates[t.ID] = append(vs, t)
 	return t, nil
+}
+func (w memWork) AssignRole(_ context.Context, a RoleAssignment) error {
+	if !slices.ContainsFunc(w.roles, func(x RoleAssignment) bool { return x == a }) {
+		w.roles = append(w.roles, a)
+	}
+	return nil
+}
+func (w memWork) UnassignRole(_ context.Context, tid string, r Role, st, sid string) error {
+	i := slices.IndexFunc(w.roles, func(x RoleAssignment) bool {
+		return x.TenantID == tid && x.Role == r && x.SubjectType == st && x.SubjectID == sid
+	})
+	if i < 0 {
+		return Errorf(KindNotFound, "role_assignment_not_found", "no such assignment")
+	}
+	w.roles = slices.Delete(w.roles, i, i+1)
+	return nil
+}
+func (w memWork) RoleAssignments(_ context.Context, tid string) ([]RoleAssignment, error) {
+	var out []RoleAssignment
+	for _, a := range w.roles {
+		if a.TenantID == tid {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 func (w memWork) Request(_ context.Context, tid, id string) (Request, error) {
 	r, ok := w.requests[id]

@@ -19,6 +19,9 @@ type Work interface {
 	// t.Version is still the latest (KindConflict otherwise).
 	CreateTemplate(ctx context.Context, t Template) (Template, error)
 	SaveTemplate(ctx context.Context, t Template) (Template, error)
+	AssignRole(ctx context.Context, a RoleAssignment) error
+	UnassignRole(ctx context.Context, tenantID string, role Role, subjectType, subjectID string) error
+	RoleAssignments(ctx context.Context, tenantID string) ([]RoleAssignment, error)
 	Request(ctx context.Context, tenantID, id string) (Request, error)
 	CreateRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)
 	SaveRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)

@@ -60,6 +60,20 @@ func (u unit) SaveTemplate(ctx context.Context, t governance.Template) (governan
 	return u.t.db.SaveTemplate(ctx, u.tx, t)
 }
 
+func (u unit) AssignRole(ctx context.Context, a governance.RoleAssignment) error {
+	return u.t.db.AssignRole(ctx, u.tx, a)
+}
+
+func (u unit) UnassignRole(ctx context.Context, tenantID string, role governance.Role, subjectType, subjectID string) error {
+	return u.t.db.UnassignRole(ctx, u.tx, tenantID, role, subjectType, subjectID)
+}
+
+// RoleAssignments reads committed assignments: a role change is its own
+// transaction, so nothing uncommitted is missed.
+func (u unit) RoleAssignments(ctx context.Context, tenantID string) ([]governance.RoleAssignment, error) {
+	return u.t.db.RoleAssignments(ctx, tenantID)
+}
+
 func (u unit) Request(ctx context.Context, tenantID, id string) (governance.Request, error) {
 	return u.t.db.RequestTx(ctx, u.tx, tenantID, id)
 }
