@@ -122,6 +122,16 @@ func (w memWork) Request(_ context.Context, tid, id string) (Request, error) {
 	}
 	return r, nil
 }
+func (w memWork) PendingRequestIDs(_ context.Context, tid string, limit int) ([]string, error) {
+	var ids []string
+	for id, r := range w.requests {
+		if r.TenantID == tid && r.State == StatePending && len(ids) < limit {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
 func (w memWork) CreateRequest(_ context.Context, r Request, pending []string) (Request, error) {
 	r.Version = 1
 	w.requests[r.ID], w.pending[r.ID] = r, pending

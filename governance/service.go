@@ -23,6 +23,9 @@ type Work interface {
 	UnassignRole(ctx context.Context, tenantID string, role Role, subjectType, subjectID string) error
 	RoleAssignments(ctx context.Context, tenantID string) ([]RoleAssignment, error)
 	Request(ctx context.Context, tenantID, id string) (Request, error)
+	// PendingRequestIDs lists the tenant's pending requests, oldest stage
+	// first, at most limit.
+	PendingRequestIDs(ctx context.Context, tenantID string, limit int) ([]string, error)
 	CreateRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)
 	SaveRequest(ctx context.Context, r Request, pendingFor []string) (Request, error)
 	// RequestsNamed returns the tenant's live requests (and completed ones)

@@ -20,6 +20,8 @@ const (
 	EventRequestApproved        WebhookEvent = "request.approved"
 	EventRequestRejected        WebhookEvent = "request.rejected"
 	EventRequestCancelled       WebhookEvent = "request.cancelled"
+	EventApprovalReminder       WebhookEvent = "request.approval_reminder"
+	EventApprovalEscalated      WebhookEvent = "request.approval_escalated"
 	EventTeamProvisioned        WebhookEvent = "team.provisioned"
 	EventTeamProvisioningFailed WebhookEvent = "team.provisioning_failed"
 	EventTeamArchived           WebhookEvent = "team.archived"
@@ -37,7 +39,7 @@ const (
 // for validation.
 var WebhookEvents = []WebhookEvent{
 	EventRequestCreated, EventRequestApproved, EventRequestRejected, EventRequestCancelled,
-	EventTeamProvisioned, EventTeamProvisioningFailed, EventTeamArchived, EventTeamRenewed,
+	EventApprovalReminder, EventApprovalEscalated, EventTeamProvisioned, EventTeamProvisioningFailed, EventTeamArchived, EventTeamRenewed,
 	EventTeamExpiring, EventMembershipRepaired, EventTemplateUpdated,
 }
 

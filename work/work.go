@@ -78,6 +78,29 @@ func (u unit) Request(ctx context.Context, tenantID, id string) (governance.Requ
 	return u.t.db.RequestTx(ctx, u.tx, tenantID, id)
 }
 
+// PendingRequestIDs pages through the store's keyset (at most
+// store.RequestPageMax rows a query) until it has limit ids or none are left.
+func (u unit) PendingRequestIDs(ctx context.Context, tenantID string, limit int) ([]string, error) {
+	q := store.RequestQuery{States: []governance.RequestState{governance.StatePending}}
+	var ids []string
+	for len(ids) < limit {
+		q.Limit = min(store.RequestPageMax, limit-len(ids))
+		rs, err := u.t.db.Requests(ctx, tenantID, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		if len(rs) < q.Limit {
+			break
+		}
+		last := rs[len(rs)-1]
+		q.Before, q.BeforeID = last.UpdatedAt, last.ID
+	}
+	return ids, nil
+}
+
 func (u unit) CreateRequest(ctx context.Context, r governance.Request, pendingFor []string) (governance.Request, error) {
 	return u.t.db.CreateRequest(ctx, u.tx, r, pendingFor)
 }

@@ -59,6 +59,7 @@ func (noGuests) IsGuest(context.Context, string, string) (bool, string, error)  
 func (noGuests) MailNicknameTaken(context.Context, string, string) (bool, error) { return false, nil }
 
 type env struct {
+	q     *jobs.Queue
 	db    *store.DB
 	svc   *governance.RequestService
 	hooks *webhook.Dispatcher
@@ -67,9 +68,16 @@ type env struct {
 
 func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, registerProvisioning, nil, nil)
+}
+
+// newEnvWith is newEnv with the store's clock and extra registrations made
+// before the queue starts.
+func newEnvWith(t *testing.T, dsn string, registerProvisioning bool, now func() time.Time, register func(*jobs.Queue, *store.DB, *governance.RequestService)) *env {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	db, err := store.Open(ctx, dsn, store.Options{Logger: log})
+	db, err := store.Open(ctx, dsn, store.Options{Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +108,11 @@ func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
 	if registerProvisioning {
 		jobs.Register(q, prov)
 	}
+	n := 0
+	svc := governance.NewRequestService(work.New(db, q, hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+	if register != nil {
+		register(q, db, svc)
+	}
 	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +124,7 @@ func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
 	if _, err := db.CreateTenant(ctx, governance.Tenant{ID: "contoso", Name: "Contoso"}); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	svc := governance.NewRequestService(work.New(db, q, hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
-	return &env{db: db, svc: svc, hooks: hooks, prov: prov}
+	return &env{q: q, db: db, svc: svc, hooks: hooks, prov: prov}
 }
 
 func (e *env) template(t *testing.T, approval governance.ApprovalPolicy) {
@@ -242,5 +253,42 @@ func TestFailureRollsBackEveryWrite(t *testing.T) {
 	}
 	if ds, _ := e.db.Deliveries(ctx, "contoso", sub.ID, 50, time.Time{}); len(ds) != 0 {
 		t.Fatalf("%d webhook deliveries left behind", len(ds))
+	}
+}
+
+// TestApprovalSweepJob runs the periodic sweep through River: a request past
+// its reminder delay gets exactly one reminder, audited and announced.
+func TestApprovalSweepJob(t *testing.T) {
+	ctx := context.Background()
+	clock := testenv.NewClock()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "steward.db")
+	e := newEnvWith(t, dsn, true, clock.Now, func(q *jobs.Queue, db *store.DB, svc *governance.RequestService) {
+		if err := work.RegisterApprovalSweep(q, db, svc); err != nil {
+			t.Fatal(err)
+		}
+	})
+	e.template(t, governance.ApprovalPolicy{ReminderAfterHours: 1,
+		Stages: []governance.ApprovalStage{{Name: "Manager", Approvers: []governance.ApproverRef{{Type: "user", ID: bob}}}}})
+	r, err := e.svc.Submit(ctx, user(alice), governance.NewRequest{TemplateID: "project", Name: "Vesta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if _, err := e.q.Insert(ctx, work.ApprovalSweepArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the reminder", func() bool {
+		got, err := e.db.Request(ctx, "contoso", r.ID)
+		return err == nil && got.Reminded
+	})
+	chain, _ := e.db.AuditChain(ctx, "contoso", 1, 1000)
+	var reminders int
+	for _, ev := range chain {
+		if ev.Action == "request.approval_reminder" {
+			reminders++
+		}
+	}
+	if reminders != 1 || len(governance.VerifyAuditChain("contoso", chain)) != 0 {
+		t.Fatalf("%d reminders in a chain of %d", reminders, len(chain))
 	}
 }
