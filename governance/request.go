@@ -62,18 +62,21 @@ type Request struct {
 	Members         []string          `json:"members"` // Entra user ids, owners excluded
 	Guests          []string          `json:"guests,omitempty"`
 	Fields          map[string]string `json:"fields,omitempty"`
-	Justification   string            `json:"justification,omitempty"`
-	Stage           int               `json:"stage"`          // current approval stage while pending
-	StageStarted    time.Time         `json:"stageStartedAt"` // for reminders and escalation
-	Reminded        bool              `json:"reminded,omitempty"`
-	Escalated       bool              `json:"escalated,omitempty"`
-	Decisions       []Decision        `json:"decisions,omitempty"`
-	Comments        []Comment         `json:"comments,omitempty"`
-	TeamID          string            `json:"teamId,omitempty"` // once provisioned
-	FailureReason   string            `json:"failureReason,omitempty"`
-	CreatedAt       time.Time         `json:"createdAt"`
-	UpdatedAt       time.Time         `json:"updatedAt"`
-	Version         int64             `json:"version"` // optimistic concurrency
+	// RequesterAttributes are the requester's directory attributes at
+	// submission, so a rename by an approver builds the same tokens.
+	RequesterAttributes map[string]string `json:"requesterAttributes,omitempty"`
+	Justification       string            `json:"justification,omitempty"`
+	Stage               int               `json:"stage"`          // current approval stage while pending
+	StageStarted        time.Time         `json:"stageStartedAt"` // for reminders and escalation
+	Reminded            bool              `json:"reminded,omitempty"`
+	Escalated           bool              `json:"escalated,omitempty"`
+	Decisions           []Decision        `json:"decisions,omitempty"`
+	Comments            []Comment         `json:"comments,omitempty"`
+	TeamID              string            `json:"teamId,omitempty"` // once provisioned
+	FailureReason       string            `json:"failureReason,omitempty"`
+	CreatedAt           time.Time         `json:"createdAt"`
+	UpdatedAt           time.Time         `json:"updatedAt"`
+	Version             int64             `json:"version"` // optimistic concurrency
 }
 
 // Comment is a note on a request by the requester or an approver.

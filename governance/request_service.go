@@ -46,12 +46,19 @@ func (s *RequestService) Submit(ctx context.Context, p Principal, in NewRequest)
 			RequesterID: p.ID, RequesterName: p.Name, Requested: in.Name, Description: strings.TrimSpace(in.Description),
 			Owners: union(nil, in.Owners), Members: union(nil, in.Members), Guests: union(nil, in.Guests),
 			Fields: in.Fields, Justification: strings.TrimSpace(in.Justification), State: StateDraft,
-			CreatedAt: now, UpdatedAt: now,
+			RequesterAttributes: p.Attributes,
+			CreatedAt:           now, UpdatedAt: now,
 		}
 		if len(r.Owners) == 0 && p.Kind == PrincipalUser {
 			r.Owners = []string{p.ID} // whoever asks for a team owns it unless they name owners
 		}
-		if err := s.check(ctx, &r, tpl, p.Attributes); err != nil {
+		if err := r.CheckFields(tpl.Fields); err != nil {
+			return err
+		}
+		if err := s.checkName(ctx, &r, tpl); err != nil {
+			return err
+		}
+		if err := s.checkPeople(ctx, r, tpl); err != nil {
 			return err
 		}
 		if err := checkDuplicate(ctx, w, r); err != nil {
@@ -87,19 +94,28 @@ func (s *RequestService) Submit(ctx context.Context, p Principal, in NewRequest)
 	return out, err
 }
 
-// check applies the template's naming, field, membership and duplicate
-// rules to r, filling in its final display name and mail nickname.
-func (s *RequestService) check(ctx context.Context, r *Request, tpl Template, requester map[string]string) error {
-	if err := r.CheckFields(tpl.Fields); err != nil {
-		return err
-	}
-	res := tpl.Policies.Naming.Apply(NamingInput{Requested: r.Requested, Requester: requester, Fields: r.Fields})
+// checkName applies the template's naming policy to r.Requested, filling in
+// the final display name and a mail nickname unused in the directory.
+func (s *RequestService) checkName(ctx context.Context, r *Request, tpl Template) error {
+	res := tpl.Policies.Naming.Apply(NamingInput{Requested: r.Requested, Requester: r.RequesterAttributes, Fields: r.Fields})
 	if !res.Valid() {
 		return res.Err()
 	}
 	if utf8.RuneCountInString(res.DisplayName) == 0 {
 		return Errorf(KindInvalid, "name_empty", "give the team a name")
 	}
+	nick, err := UniqueMailNickname(ctx, res.MailNickname, func(ctx context.Context, n string) (bool, error) {
+		return s.dir.MailNicknameTaken(ctx, r.TenantID, n)
+	})
+	if err != nil {
+		return err
+	}
+	r.DisplayName, r.MailNickname = res.DisplayName, nick
+	return nil
+}
+
+// checkPeople applies the template's membership and guest policies.
+func (s *RequestService) checkPeople(ctx context.Context, r Request, tpl Template) error {
 	guestDomains := map[string]string{}
 	isGuest := func(id string) bool {
 		g, d, err := s.dir.IsGuest(ctx, r.TenantID, id)
@@ -108,18 +124,7 @@ func (s *RequestService) check(ctx context.Context, r *Request, tpl Template, re
 		}
 		return err == nil && g
 	}
-	if err := r.CheckMembership(tpl.Policies, isGuest, func(id string) string { return guestDomains[id] }); err != nil {
-		return err
-	}
-	r.DisplayName = res.DisplayName
-	nick, err := UniqueMailNickname(ctx, res.MailNickname, func(ctx context.Context, n string) (bool, error) {
-		return s.dir.MailNicknameTaken(ctx, r.TenantID, n)
-	})
-	if err != nil {
-		return err
-	}
-	r.MailNickname = nick
-	return nil
+	return r.CheckMembership(tpl.Policies, isGuest, func(id string) string { return guestDomains[id] })
 }
 
 // checkDuplicate refuses a second live team request with the same name.
