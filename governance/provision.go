@@ -7,6 +7,9 @@ package governance
 type ProvisionRequest struct {
 	TenantID  string `json:"tenant_id"`
 	RequestID string `json:"request_id"`
+	// Attempt distinguishes an administrator's retry from the first run, so
+	// the queue's uniqueness (which remembers finished jobs) never swallows it.
+	Attempt int `json:"attempt"`
 }
 
 // Kind names the job in the queue.

@@ -73,10 +73,13 @@ type Request struct {
 	Decisions           []Decision        `json:"decisions,omitempty"`
 	Comments            []Comment         `json:"comments,omitempty"`
 	TeamID              string            `json:"teamId,omitempty"` // once provisioned
-	FailureReason       string            `json:"failureReason,omitempty"`
-	CreatedAt           time.Time         `json:"createdAt"`
-	UpdatedAt           time.Time         `json:"updatedAt"`
-	Version             int64             `json:"version"` // optimistic concurrency
+	// ProvisioningAttempt counts provisioning runs: 1 after approval, +1 per
+	// administrator retry.
+	ProvisioningAttempt int       `json:"provisioningAttempt,omitempty"`
+	FailureReason       string    `json:"failureReason,omitempty"`
+	CreatedAt           time.Time `json:"createdAt"`
+	UpdatedAt           time.Time `json:"updatedAt"`
+	Version             int64     `json:"version"` // optimistic concurrency
 }
 
 // Comment is a note on a request by the requester or an approver.

@@ -94,6 +94,44 @@ func (s *RequestService) Submit(ctx context.Context, p Principal, in NewRequest)
 	return out, err
 }
 
+// RetryProvisioning runs provisioning again for a failed request, for an
+// administrator once the cause (a permission, a throttled tenant) is fixed.
+// Provisioning steps are idempotent, so what was created is reused.
+//
+// Errors: KindNotFound, KindForbidden, KindConflict (not failed, stale version).
+func (s *RequestService) RetryProvisioning(ctx context.Context, p Principal, requestID string, version int64) (Request, error) {
+	if err := p.Require(RoleAdministrator); err != nil {
+		return Request{}, err
+	}
+	var out Request
+	err := s.tx.InTx(ctx, func(w Work) error {
+		r, err := w.Request(ctx, p.TenantID, requestID)
+		if err != nil {
+			return err
+		}
+		if r.Version != version {
+			return Errorf(KindConflict, "request_version_conflict", "this request changed since you opened it: reload it")
+		}
+		if r.State != StateFailed {
+			return Errorf(KindConflict, "request_not_failed", "only a failed provisioning can be retried; this request is %s", r.State)
+		}
+		before := r
+		if err := r.Move(StateProvisioning, w.Now()); err != nil {
+			return err
+		}
+		r.FailureReason = ""
+		r.ProvisioningAttempt = max(r.ProvisioningAttempt, 1) + 1
+		if out, err = w.SaveRequest(ctx, r, nil); err != nil {
+			return err
+		}
+		if err := w.Audit(ctx, requestAudit(p, "request.provisioning_retried", &before, &out)); err != nil {
+			return err
+		}
+		return w.EnqueueProvisioning(ctx, out.TenantID, out.ID, out.ProvisioningAttempt)
+	})
+	return out, err
+}
+
 // checkName applies the template's naming policy to r.Requested, filling in
 // the final display name and a mail nickname unused in the directory.
 func (s *RequestService) checkName(ctx context.Context, r *Request, tpl Template) error {
@@ -150,7 +188,7 @@ func (s *RequestService) approved(ctx context.Context, w Work, p Principal, r Re
 	if err := w.Emit(ctx, r.TenantID, EventRequestApproved, r); err != nil {
 		return err
 	}
-	return w.EnqueueProvisioning(ctx, r.TenantID, r.ID)
+	return w.EnqueueProvisioning(ctx, r.TenantID, r.ID, 1)
 }
 
 // PendingFor lists who can act on a pending request now: the current

@@ -165,7 +165,10 @@ func (w memWork) Emit(_ context.Context, _ string, ev WebhookEvent, _ any) error
 	w.emitted = append(w.emitted, ev)
 	return nil
 }
-func (w memWork) EnqueueProvisioning(_ context.Context, tid, id string) error {
+func (w memWork) EnqueueProvisioning(_ context.Context, tid, id string, attempt int) error {
+	if attempt > 1 {
+		id = fmt.Sprintf("%s#%d", id, attempt)
+	}
 	w.jobs = append(w.jobs, tid+"/"+id)
 	return nil
 }
@@ -255,6 +258,34 @@ func TestApprovalFlow(t *testing.T) {
 	}
 	if _, err := svc.Decide(ctx, user(dave), r.ID, r.Version, true, ""); KindOf(err) != KindConflict {
 		t.Fatalf("deciding an approved request: %v", err)
+	}
+}
+
+func TestRetryProvisioning(t *testing.T) {
+	ctx := context.Background()
+	svc, m := newService(t, simpleTemplate(ApprovalPolicy{}))
+	r, err := svc.Submit(ctx, user(alice), NewRequest{TemplateID: "project", Name: "Gemini"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := user(dave)
+	admin.Roles = []Role{RoleAdministrator}
+	if _, err := svc.RetryProvisioning(ctx, admin, r.ID, r.Version); KindOf(err) != KindConflict {
+		t.Fatalf("retrying an approved request: %v", err)
+	}
+	// The provisioning engine (issue 5) moves the request; simulate a failure.
+	failed := m.requests[r.ID]
+	failed.State, failed.FailureReason, failed.ProvisioningAttempt, failed.Version = StateFailed, "Graph answered 403", 1, failed.Version+1
+	m.requests[r.ID] = failed
+	if _, err := svc.RetryProvisioning(ctx, user(alice), r.ID, failed.Version); KindOf(err) != KindForbidden {
+		t.Fatalf("the requester retried: %v", err)
+	}
+	out, err := svc.RetryProvisioning(ctx, admin, r.ID, failed.Version)
+	if err != nil || out.State != StateProvisioning || out.FailureReason != "" || out.ProvisioningAttempt != 2 {
+		t.Fatalf("retry: %+v %v", out, err)
+	}
+	if fmt.Sprint(m.jobs) != "[contoso/"+r.ID+" contoso/"+r.ID+"#2]" {
+		t.Fatalf("jobs %v: the retry must be a new job", m.jobs)
 	}
 }
 

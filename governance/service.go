@@ -34,7 +34,7 @@ type Work interface {
 	Audit(ctx context.Context, e AuditEvent) error
 	Emit(ctx context.Context, tenantID string, event WebhookEvent, data any) error
 	// EnqueueProvisioning schedules the durable job that creates the team.
-	EnqueueProvisioning(ctx context.Context, tenantID, requestID string) error
+	EnqueueProvisioning(ctx context.Context, tenantID, requestID string, attempt int) error
 }
 
 // Transactor runs fn in one transaction, committing if it returns nil.

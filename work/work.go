@@ -130,8 +130,8 @@ func (u unit) Emit(ctx context.Context, tenantID string, event governance.Webhoo
 // EnqueueProvisioning inserts the provisioning job in the same transaction:
 // a request is approved if and only if its team will be provisioned. Unique
 // by args, so a retried approval never queues a second team.
-func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID string) error {
-	_, err := u.t.queue.InsertTx(ctx, u.tx.Tx, governance.ProvisionRequest{TenantID: tenantID, RequestID: requestID},
+func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID string, attempt int) error {
+	_, err := u.t.queue.InsertTx(ctx, u.tx.Tx, governance.ProvisionRequest{TenantID: tenantID, RequestID: requestID, Attempt: attempt},
 		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 	return err
 }
