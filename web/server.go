@@ -34,6 +34,8 @@ type Options struct {
 	// MetricsToken, when set, lets non-loopback scrapers read /metrics with
 	// "Authorization: Bearer <token>". Loopback peers never need it.
 	MetricsToken string
+	// API, when set, serves the REST API under /api/v1.
+	API *API
 }
 
 // Server is Steward's HTTP surface.
@@ -41,6 +43,9 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// apiPatterns are the /api/v1 patterns registered, for the test that
+	// holds the OpenAPI document to them.
+	apiPatterns []string
 }
 
 // New builds the server and registers its routes.
@@ -62,6 +67,9 @@ func (s *Server) routes() {
 	s.handle("GET /readyz", s.readyz)
 	if s.opts.Metrics != nil {
 		s.handle("GET /metrics", s.metrics)
+	}
+	if s.opts.API != nil {
+		s.registerAPI(s.opts.API)
 	}
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error {
 		return governance.Errorf(governance.KindNotFound, "route_not_found",

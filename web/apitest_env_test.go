@@ -1,0 +1,298 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stewardhq/steward/edge"
+	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/vault"
+	"github.com/stewardhq/steward/webhook"
+	"github.com/stewardhq/steward/work"
+)
+
+// Entra object ids of the API scenarios' people and groups.
+const (
+	idAlice     = "11111111-1111-4111-8111-111111111111"
+	idBob       = "22222222-2222-4222-8222-222222222222"
+	idCarol     = "33333333-3333-4333-8333-333333333333"
+	idAdmin     = "44444444-4444-4444-8444-444444444444"
+	idFabrikam  = "55555555-5555-4555-8555-555555555555"
+	idSecretGrp = "66666666-6666-4666-8666-666666666666"
+)
+
+// tokenAuth is the scenarios' Authenticator: the bearer token names the
+// principal.
+type tokenAuth map[string]governance.Principal
+
+func (a tokenAuth) Authenticate(_ context.Context, r *http.Request) (governance.Principal, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if p, found := a[tok]; ok && found {
+		return p, nil
+	}
+	return governance.Principal{}, governance.Errorf(governance.KindUnauthenticated, "token_invalid", "sign in again")
+}
+
+func apiPrincipals() tokenAuth {
+	user := func(tenant, id, name string, roles ...governance.Role) governance.Principal {
+		return governance.Principal{Kind: governance.PrincipalUser, TenantID: tenant, ID: id, Name: name, Roles: roles,
+			Attributes: map[string]string{"Department": "Sales"}}
+	}
+	return tokenAuth{
+		"alice":         user("contoso", idAlice, "Alice"),
+		"bob":           user("contoso", idBob, "Bob"),
+		"carol":         user("contoso", idCarol, "Carol"),
+		"admin":         user("contoso", idAdmin, "Admin", governance.RoleAdministrator),
+		"fabrikam-user": user("fabrikam", idFabrikam, "Fabian"),
+		"apikey-read":   {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "AbCd1234", Name: "Zapier", Scopes: []string{governance.ScopeRequestsRead}},
+	}
+}
+
+// apiProvisioner stands in for the provision package: it records which
+// requests reached the provisioning queue.
+type apiProvisioner struct {
+	river.WorkerDefaults[governance.ProvisionRequest]
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *apiProvisioner) Work(_ context.Context, j *river.Job[governance.ProvisionRequest]) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, j.Args.TenantID+"/"+j.Args.RequestID)
+	return nil
+}
+
+func (w *apiProvisioner) got() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.seen)
+}
+
+type apiNoGuests struct{}
+
+func (apiNoGuests) IsGuest(context.Context, string, string) (bool, string, error) {
+	return false, "", nil
+}
+func (apiNoGuests) MailNicknameTaken(context.Context, string, string) (bool, error) {
+	return false, nil
+}
+
+// apiEnv is the API over the real services on SQLite.
+type apiEnv struct {
+	srv     *Server
+	db      *store.DB
+	h       http.Handler
+	prov    *apiProvisioner
+	hookSub string
+}
+
+func newAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), store.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q, err := jobs.NewSQLite(db.Writer(), jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := vault.OpenKeyring(filepath.Join(t.TempDir(), "keyring.json"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := webhook.New(db, q, vault.New(db, db, kr, vault.Options{}), edge.Guard{AllowLoopback: true}.Client(5*time.Second),
+		webhook.Options{DevMode: true, Logger: log})
+	prov := &apiProvisioner{}
+	jobs.Register(q, prov)
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
+	for _, tn := range []governance.Tenant{{ID: "contoso", Name: "Contoso"}, {ID: "fabrikam", Name: "Fabrikam"}} {
+		if _, err := db.CreateTenant(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	approval := governance.ApprovalPolicy{Stages: []governance.ApprovalStage{{Name: "Manager", Approvers: []governance.ApproverRef{{Type: "user", ID: idBob}}}}}
+	tpl := func(tenant, id, name string, mod func(*governance.Template)) governance.Template {
+		t := governance.Template{TenantID: tenant, ID: id, Name: name, Spec: governance.TeamSpec{Visibility: "private"}}
+		if mod != nil {
+			mod(&t)
+		}
+		return t
+	}
+	for _, t0 := range []governance.Template{
+		tpl("contoso", "project", "Project", func(t *governance.Template) {
+			t.Policies.Approval = approval
+			t.Fields = []governance.RequestField{{ID: "code", Label: "Project code"}}
+		}),
+		tpl("contoso", "open", "Open community", nil),
+		tpl("contoso", "named", "Department team", func(t *governance.Template) { t.Policies.Naming.Prefix = "[Department]-" }),
+		tpl("contoso", "secret", "Secret board", func(t *governance.Template) { t.Audience = []string{idSecretGrp} }),
+		tpl("contoso", "legacy", "Legacy workspace", func(t *governance.Template) { t.Retired = true }),
+		tpl("fabrikam", "fab", "Fabrikam programme", nil),
+	} {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := db.CreateTemplate(ctx, tx, t0); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auth := apiPrincipals()
+	manager := auth["admin"]
+	sub, _, err := hooks.Subscribe(ctx, manager, governance.WebhookSubscription{URL: "http://127.0.0.1:1/hook",
+		Events: []governance.WebhookEvent{governance.EventAll}, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	requests := governance.NewRequestService(work.New(db, q, hooks), apiNoGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+	reader := work.NewReader(db)
+	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: governance.NewReadService(reader, reader)}})
+	e := &apiEnv{srv: srv, db: db, prov: prov, hookSub: sub.ID, h: srv.Handler()}
+	// Two pending requests of Alice's, waiting for Bob: req-1 and req-2.
+	for _, name := range []string{"Apollo", "Zephyr"} {
+		if _, err := requests.Submit(ctx, auth["alice"], governance.NewRequest{TemplateID: "project", Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := requests.Submit(ctx, auth["fabrikam-user"], governance.NewRequest{TemplateID: "fab", Name: "Fabrikam secret plan"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// apiScenario is one request against the API and what must follow.
+type apiScenario struct {
+	name       string
+	token      string // bearer token; "" sends none
+	method     string
+	path       string
+	body       string
+	status     int
+	header     map[string]string // response headers that must start with the value
+	contains   []string
+	notContain []string
+	after      func(t *testing.T, e *apiEnv)
+}
+
+// runAPI plays the scenarios in order: later ones see earlier ones' effects.
+func runAPI(t *testing.T, e *apiEnv, tests []apiScenario) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if tt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, body)
+			}
+			// Every answer, error or not, is as the OpenAPI document says.
+			for _, p := range conformsToOpenAPI(e.srv, req, rec.Code, rec.Body.Bytes()) {
+				t.Errorf("response departs from openapi.json: %s", p)
+			}
+			for k, v := range tt.header {
+				if got := rec.Header().Get(k); !strings.HasPrefix(got, v) {
+					t.Errorf("header %s = %q, want %q…", k, got, v)
+				}
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q: %s", s, body)
+				}
+			}
+			for _, s := range tt.notContain {
+				if strings.Contains(body, s) {
+					t.Errorf("body must not contain %q: %s", s, body)
+				}
+			}
+			if tt.after != nil {
+				tt.after(t, e)
+			}
+		})
+	}
+}
+
+func (e *apiEnv) request(t *testing.T, id string) governance.Request {
+	t.Helper()
+	r, err := e.db.Request(context.Background(), "contoso", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *apiEnv) named(t *testing.T, name string) governance.Request {
+	t.Helper()
+	rs, err := e.db.RequestsNamed(context.Background(), "contoso", governance.FoldForMatch(name))
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("requests named %q: %v %v", name, rs, err)
+	}
+	return rs[0]
+}
+
+func (e *apiEnv) audited(t *testing.T, action, subject string) {
+	t.Helper()
+	chain, err := e.db.AuditChain(context.Background(), "contoso", 1, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(chain, func(a governance.AuditEvent) bool { return a.Action == action && a.SubjectID == subject }) {
+		t.Fatalf("no audit event %s for %s", action, subject)
+	}
+}
+
+func (e *apiEnv) delivered(t *testing.T, event governance.WebhookEvent, requestID string) {
+	t.Helper()
+	ds, err := e.db.Deliveries(context.Background(), "contoso", e.hookSub, 200, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ds, func(d governance.WebhookDelivery) bool {
+		return d.Event == event && strings.Contains(string(d.Payload), `"`+requestID+`"`)
+	}) {
+		t.Fatalf("no %s webhook delivery for %s", event, requestID)
+	}
+}
+
+func (e *apiEnv) provisioned(t *testing.T, requestID string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if slices.Contains(e.prov.got(), "contoso/"+requestID) {
+			return
+		}
+	}
+	t.Fatalf("request %s never reached the provisioning queue (saw %v)", requestID, e.prov.got())
+}
