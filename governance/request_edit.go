@@ -99,11 +99,7 @@ func (s *RequestService) Comment(ctx context.Context, p Principal, requestID, te
 	}
 	var out Request
 	err := s.tx.InTx(ctx, func(w Work) error {
-		r, err := w.Request(ctx, p.TenantID, requestID)
-		if err != nil {
-			return err
-		}
-		tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
+		r, tpl, err := visibleRequest(ctx, w, p, requestID)
 		if err != nil {
 			return err
 		}
@@ -125,7 +121,7 @@ func (s *RequestService) Comment(ctx context.Context, p Principal, requestID, te
 
 // pendingFor loads a pending request p may steer, at the version p saw.
 func (s *RequestService) pendingFor(ctx context.Context, w Work, p Principal, id string, version int64) (Request, Template, error) {
-	r, err := w.Request(ctx, p.TenantID, id)
+	r, tpl, err := visibleRequest(ctx, w, p, id)
 	if err != nil {
 		return Request{}, Template{}, err
 	}
@@ -134,10 +130,6 @@ func (s *RequestService) pendingFor(ctx context.Context, w Work, p Principal, id
 	}
 	if r.State != StatePending {
 		return Request{}, Template{}, Errorf(KindConflict, "request_not_pending", "this request is %s and can no longer be edited", r.State)
-	}
-	tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
-	if err != nil {
-		return Request{}, Template{}, err
 	}
 	if !canSteer(p, r, tpl.Policies.Approval) {
 		return Request{}, Template{}, Errorf(KindForbidden, "request_edit_forbidden", "only an approver of the current stage or an administrator can edit this request")

@@ -69,3 +69,30 @@ func TestApproverEditsAndComments(t *testing.T) {
 		}
 	}
 }
+
+// TestStrangersSeeNoRequest: to someone with no part in a request of their
+// own tenant, every workflow method answers not found, as reading does, so
+// request ids cannot be probed.
+func TestStrangersSeeNoRequest(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t, simpleTemplate(twoStages("any")))
+	r, err := svc.Submit(ctx, user(alice), NewRequest{TemplateID: "project", Name: "Pluto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := user("66666666-6666-4666-8666-666666666666")
+	name := "x"
+	for what, err := range map[string]error{
+		"decide": func() error { _, err := svc.Decide(ctx, stranger, r.ID, r.Version, true, ""); return err }(),
+		"cancel": func() error { _, err := svc.Cancel(ctx, stranger, r.ID, ""); return err }(),
+		"edit": func() error {
+			_, err := svc.Edit(ctx, stranger, r.ID, r.Version, RequestChanges{Name: &name})
+			return err
+		}(),
+		"comment": func() error { _, err := svc.Comment(ctx, stranger, r.ID, "hi"); return err }(),
+	} {
+		if e, ok := err.(*Error); !ok || e.Code != "request_not_found" {
+			t.Errorf("%s by a stranger: %v, want request_not_found", what, err)
+		}
+	}
+}

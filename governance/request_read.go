@@ -87,16 +87,11 @@ func (s *ReadService) Request(ctx context.Context, p Principal, id string) (Requ
 }
 
 func (s *ReadService) canSee(ctx context.Context, p Principal, r Request) (bool, error) {
-	same := func(id string) bool { return strings.EqualFold(id, p.ID) }
-	switch {
-	case p.Kind == PrincipalAPIKey, p.Has(RoleAdministrator):
-		return true, nil // the scope was checked; a key reads its whole tenant
-	case p.Kind != PrincipalUser:
+	if visibleWithoutPolicy(p, r) {
+		return true, nil
+	}
+	if p.Kind != PrincipalUser {
 		return false, nil
-	case same(r.RequesterID), slices.ContainsFunc(r.Owners, same), slices.ContainsFunc(r.Members, same):
-		return true, nil
-	case slices.ContainsFunc(r.Decisions, func(d Decision) bool { return same(d.Approver) }):
-		return true, nil
 	}
 	tpl, err := s.templates.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
 	if IsKind(err, KindNotFound) {
@@ -105,13 +100,45 @@ func (s *ReadService) canSee(ctx context.Context, p Principal, r Request) (bool,
 	if err != nil {
 		return false, err
 	}
-	pol := tpl.Policies.Approval
+	return requestVisibleTo(p, r, tpl.Policies.Approval), nil
+}
+
+// visibleWithoutPolicy covers everyone who sees a request whatever its
+// template says: API keys (their scope was checked) and administrators,
+// its requester, owners and members, and whoever decided it.
+func visibleWithoutPolicy(p Principal, r Request) bool {
+	if p.TenantID != r.TenantID {
+		return false
+	}
+	same := func(id string) bool { return strings.EqualFold(id, p.ID) }
+	switch {
+	case p.Kind == PrincipalAPIKey, p.Has(RoleAdministrator):
+		return true
+	case p.Kind != PrincipalUser:
+		return false
+	}
+	return same(r.RequesterID) || slices.ContainsFunc(r.Owners, same) || slices.ContainsFunc(r.Members, same) ||
+		slices.ContainsFunc(r.Decisions, func(d Decision) bool { return same(d.Approver) })
+}
+
+// requestVisibleTo is the one visibility rule for requests: everyone
+// visibleWithoutPolicy lists, plus the approvers of any stage of the
+// request's template version (and escalation approvers once escalated).
+// The read and the workflow services both use it, so a request that does
+// not exist for someone reads as not found everywhere, never as forbidden.
+func requestVisibleTo(p Principal, r Request, pol ApprovalPolicy) bool {
+	if visibleWithoutPolicy(p, r) {
+		return true
+	}
+	if p.Kind != PrincipalUser || p.TenantID != r.TenantID {
+		return false
+	}
 	for _, st := range pol.Stages {
 		if len(st.matching(p)) > 0 {
-			return true, nil
+			return true
 		}
 	}
-	return r.Escalated && len(matchingRefs(pol.EscalateTo, p)) > 0, nil
+	return r.Escalated && len(matchingRefs(pol.EscalateTo, p)) > 0
 }
 
 // MyRequests lists the requests p made.

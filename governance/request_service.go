@@ -132,6 +132,26 @@ func (s *RequestService) RetryProvisioning(ctx context.Context, p Principal, req
 	return out, err
 }
 
+// visibleRequest loads a request and its template version for p, or
+// request_not_found when p may not see it (requestVisibleTo).
+func visibleRequest(ctx context.Context, w Work, p Principal, id string) (Request, Template, error) {
+	r, err := w.Request(ctx, p.TenantID, id)
+	if IsKind(err, KindNotFound) {
+		return Request{}, Template{}, requestNotFound(id)
+	}
+	if err != nil {
+		return Request{}, Template{}, err
+	}
+	tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
+	if err != nil {
+		return Request{}, Template{}, err
+	}
+	if !requestVisibleTo(p, r, tpl.Policies.Approval) {
+		return Request{}, Template{}, requestNotFound(id)
+	}
+	return r, tpl, nil
+}
+
 // checkName applies the template's naming policy to r.Requested, filling in
 // the final display name and a mail nickname unused in the directory.
 func (s *RequestService) checkName(ctx context.Context, r *Request, tpl Template) error {
@@ -227,7 +247,7 @@ func (s *RequestService) Decide(ctx context.Context, p Principal, requestID stri
 	}
 	var out Request
 	err := s.tx.InTx(ctx, func(w Work) error {
-		r, err := w.Request(ctx, p.TenantID, requestID)
+		r, tpl, err := visibleRequest(ctx, w, p, requestID)
 		if err != nil {
 			return err
 		}
@@ -236,10 +256,6 @@ func (s *RequestService) Decide(ctx context.Context, p Principal, requestID stri
 		}
 		if r.State != StatePending {
 			return Errorf(KindConflict, "request_not_pending", "this request is %s: there is nothing to decide", r.State)
-		}
-		tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
-		if err != nil {
-			return err
 		}
 		pol := tpl.Policies.Approval
 		if err := pol.CanDecide(p, r.RequesterID, r.Stage, r.Decisions, r.Escalated); err != nil {
@@ -292,7 +308,7 @@ func (s *RequestService) Cancel(ctx context.Context, p Principal, requestID stri
 	}
 	var out Request
 	err := s.tx.InTx(ctx, func(w Work) error {
-		r, err := w.Request(ctx, p.TenantID, requestID)
+		r, _, err := visibleRequest(ctx, w, p, requestID)
 		if err != nil {
 			return err
 		}

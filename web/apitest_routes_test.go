@@ -119,7 +119,7 @@ func TestAPIScenarios(t *testing.T) {
 		{name: "decision needs a verdict", token: "bob", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"version":1}`, status: 400, contains: []string{"decision_invalid"}},
 		{name: "stale version", token: "bob", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":7}`, status: 409, contains: []string{"request_version_conflict"}},
 		{name: "own request", token: "alice", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1}`, status: 403, contains: []string{"approval_own_request"}},
-		{name: "not an approver", token: "carol", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1}`, status: 403, contains: []string{"approval_not_approver"}},
+		{name: "a stranger cannot see it to decide", token: "carol", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1}`, status: 404, contains: []string{"request_not_found"}, notContain: []string{"Apollo"}},
 		{name: "other tenant decides", token: "fabrikam-user", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1}`, status: 404, notContain: []string{"Apollo"}},
 		{name: "key cannot decide", token: "apikey-read", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1}`, status: 403},
 		{name: "decision: unknown field", token: "bob", method: "POST", path: "/api/v1/requests/req-1/decision", body: `{"approve":true,"version":1,"stage":0}`, status: 400, contains: []string{"stage"}},
