@@ -3,6 +3,7 @@ package governance
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies an error for the one adapter that turns errors into
@@ -52,6 +53,12 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+
+	// What Message was built from, so Localize can render it in another
+	// language: the English format is the message id.
+	format string
+	args   []any
+	parts  []msg // set by problems.err: each problem translated on its own
 }
 
 func (e *Error) Error() string {
@@ -65,12 +72,14 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds a classified error with a formatted user-safe message.
 func Errorf(kind Kind, code, format string, args ...any) *Error {
-	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // Wrap classifies cause; the message is what the user sees, cause is logged.
 func Wrap(kind Kind, code, message string, cause error) *Error {
-	return &Error{Kind: kind, Code: code, Message: message, Err: cause}
+	// The message is not a format: escaping its verbs makes it one, so the
+	// catalogue treats both constructors alike.
+	return &Error{Kind: kind, Code: code, Message: message, Err: cause, format: strings.ReplaceAll(message, "%", "%%")}
 }
 
 // KindOf returns the kind of the first classified error in err's chain, or
@@ -93,5 +102,8 @@ func Public(err error) (code, message string) {
 	if errors.As(err, &e) && e.Kind != KindInternal {
 		return e.Code, e.Message
 	}
-	return "internal", "Something went wrong on our side. The error has been logged; try again later."
+	return "internal", internalMessage
 }
+
+// internalMessage is what a user sees of every internal error.
+const internalMessage = "Something went wrong on our side. The error has been logged; try again later."

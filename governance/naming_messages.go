@@ -49,11 +49,39 @@ func namingMessageKey(code string, args map[string]string) string {
 
 // newNamingViolation builds a violation with its English message.
 func newNamingViolation(code string, args map[string]string) NamingViolation {
-	tmpl, ok := namingMessages[namingMessageKey(code, args)]
+	msg, ok := renderNamingMessage(namingMessages, code, args)
 	if !ok {
 		// A missing entry is a programming error; the test over every code
 		// catches it, and the user still gets the code rather than nothing.
-		tmpl = code
+		msg = code
+	}
+	return NamingViolation{Code: code, Message: msg, Args: args}
+}
+
+// LocalizeViolation is v's message in lang ("fr", "fr-CA", ... for French;
+// anything else for English), rebuilt from its Code and Args. It falls back
+// to v.Message when the language has no text for the violation.
+func LocalizeViolation(v NamingViolation, lang string) string {
+	if normalizeLanguage(lang) != LangFrench {
+		return v.Message
+	}
+	args := v.Args
+	if part, ok := frenchNamingParts[args["part"]]; ok {
+		args = maps.Clone(args)
+		args["part"] = part
+	}
+	if msg, ok := renderNamingMessage(frenchNamingMessages, v.Code, args); ok {
+		return msg
+	}
+	return v.Message
+}
+
+// renderNamingMessage fills the {name} placeholders of the text table has
+// for the violation.
+func renderNamingMessage(table map[string]string, code string, args map[string]string) (string, bool) {
+	tmpl, ok := table[namingMessageKey(code, args)]
+	if !ok {
+		return "", false
 	}
 	if len(args) > 0 {
 		// Sorted keys keep the replacer, and so the message, deterministic.
@@ -63,5 +91,5 @@ func newNamingViolation(code string, args map[string]string) NamingViolation {
 		}
 		tmpl = strings.NewReplacer(pairs...).Replace(tmpl)
 	}
-	return NamingViolation{Code: code, Message: tmpl, Args: args}
+	return tmpl, true
 }

@@ -59,13 +59,17 @@ func (a errorAdapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeError answers with the error's status, code and safe message. Server
-// faults are logged here, once, with their cause; client faults are not
-// logged as errors.
+// writeError answers with the error's status, code and safe message, in the
+// language the client prefers (Accept-Language; the code never changes).
+// Server faults are logged here, once, with their cause; client faults are
+// not logged as errors.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	kind := governance.KindOf(err)
 	status := StatusOf(kind)
-	code, msg := governance.Public(err)
+	lang := governance.PreferredLanguage(r.Header.Get("Accept-Language"))
+	code, msg := governance.Localize(err, lang)
+	w.Header().Set("Content-Language", lang)
+	w.Header().Add("Vary", "Accept-Language")
 	if status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "kind", kind.String(), "err", err)
 	} else {

@@ -1,0 +1,221 @@
+package governance
+
+// frenchFormats translates every user-facing English format of this package
+// and of package web, which builds its messages with Errorf too (the key,
+// which is the message id), into French (the value). The verbs keep
+// their order; where French needs another order the value uses explicit
+// argument indexes (%[2]s). French typography: a no-break space (\u00a0)
+// before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
+// thousands separator. TestEveryMessageHasAFrenchTranslation keeps this table
+// complete and free of stale entries.
+var frenchFormats = map[string]string{
+	internalMessage: "Une erreur s’est produite de notre côté. Elle a été enregistrée\u202f; réessayez plus tard.",
+
+	// apikey.go
+	"an API key needs at least one scope: %s": "une clé d’API nécessite au moins une portée\u00a0: %s",
+	"unknown scope %q: use one of %s":         "portée %q inconnue\u202f; utilisez l’une des suivantes\u00a0: %s",
+	"scope %q is listed twice":                "la portée %q figure deux fois",
+	"tenant id %q is invalid":                 "l’identifiant de locataire %q n’est pas valide",
+	"the API key is not valid":                "la clé d’API n’est pas valide",
+	"this API key was revoked on %s; ask an administrator of your organisation for a new one":              "cette clé d’API a été révoquée le %s\u202f; demandez-en une nouvelle à un administrateur de votre organisation",
+	"this API key expired on %s; ask an administrator of your organisation for a new one":                  "cette clé d’API a expiré le %s\u202f; demandez-en une nouvelle à un administrateur de votre organisation",
+	"API key id %q is invalid: 8 letters or digits":                                                        "l’identifiant de clé d’API %q n’est pas valide\u00a0: 8 lettres ou chiffres attendus",
+	"API key prefix %q does not match its tenant and id":                                                   "le préfixe de clé d’API %q ne correspond pas à son locataire et à son identifiant",
+	"an API key needs a name of 1 to 100 characters that says what uses it, e.g. \"Zapier: new requests\"": "une clé d’API nécessite un nom de 1 à 100 caractères indiquant ce qui l’utilise, par exemple \"Zapier\u00a0: nouvelles demandes\"",
+	"an API key records who created it":                                                                    "une clé d’API doit indiquer qui l’a créée",
+	"sign in to continue":                                                                                  "connectez-vous pour continuer",
+	"this API key lacks the scope %s; create a key with it":                                                "il manque à cette clé d’API la portée %s\u202f; créez une clé qui l’inclut",
+
+	// approval.go
+	"approval has at most 5 stages":                               "une approbation comporte au plus 5 étapes",
+	"approval stage %d needs a name":                              "l’étape d’approbation %d doit avoir un nom",
+	"approval stage %d needs 1 to 50 approvers":                   "l’étape d’approbation %d doit avoir de 1 à 50 approbateurs",
+	"approval stage %d: rule must be \"any\" or \"all\"":          "étape d’approbation %d\u00a0: la règle doit valoir \"any\" ou \"all\"",
+	"auto-approve: %q is not an Entra group id (a GUID)":          "approbation automatique\u00a0: %q n’est pas un identifiant de groupe Entra (un GUID)",
+	"reminder and escalation delays must be 0 (off) to 720 hours": "les délais de rappel et d’escalade doivent être compris entre 0 (désactivé) et 720 heures",
+	"escalation needs someone to escalate to":                     "l’escalade nécessite un destinataire",
+	"%s: an approver is a \"user\" or a \"group\"":                "%s\u00a0: un approbateur est un \"user\" ou un \"group\"",
+	"%s: approver %q is not an Entra object id (a GUID)":          "%s\u00a0: l’approbateur %q n’est pas un identifiant d’objet Entra (un GUID)",
+	"this request is not waiting for an approval":                 "cette demande n’attend pas d’approbation",
+	"you cannot decide your own request":                          "vous ne pouvez pas statuer sur votre propre demande",
+	"you have already decided this stage":                         "vous avez déjà statué sur cette étape",
+	"you are not an approver of stage %q of this request":         "vous n’êtes pas approbateur de l’étape %q de cette demande",
+
+	// audit.go
+	"an audit event needs a tenant id":                                                           "un événement d’audit nécessite un identifiant de locataire",
+	"audit actor type %q is invalid: use user, app, system or api_key":                           "le type d’acteur d’audit %q n’est pas valide\u00a0: utilisez user, app, system ou api_key",
+	"an audit event needs an actor id of 1 to %d characters":                                     "un événement d’audit nécessite un identifiant d’acteur de 1 à %d caractères",
+	"the audit actor name is longer than %d characters":                                          "le nom de l’acteur d’audit dépasse %d caractères",
+	"audit action %q is invalid: use dotted lowercase words such as request.created":             "l’action d’audit %q n’est pas valide\u00a0: utilisez des mots en minuscules séparés par des points, comme request.created",
+	"audit subject type %q is invalid: use one lowercase word such as request or template":       "le type de sujet d’audit %q n’est pas valide\u00a0: utilisez un seul mot en minuscules, comme request ou template",
+	"audit subject and request ids must be at most %d characters":                                "les identifiants de sujet et de demande d’audit doivent comporter au plus %d caractères",
+	"the audit event's %s state is not valid JSON: %v":                                           "l’état %s de l’événement d’audit n’est pas du JSON valide\u00a0: %v",
+	"limit %d is out of range: use 1 to %d (0 for the default %d)":                               "la limite %d est hors plage\u00a0: utilisez une valeur de 1 à %d (0 pour la valeur par défaut, %d)",
+	"after_seq %d is negative: use 0 for the first page":                                         "after_seq %d est négatif\u00a0: utilisez 0 pour la première page",
+	"action %q is invalid: use an action such as request.approved or a prefix such as request.*": "l’action %q n’est pas valide\u00a0: utilisez une action comme request.approved ou un préfixe comme request.*",
+	"subject type %q is invalid: use one lowercase word such as request":                         "le type de sujet %q n’est pas valide\u00a0: utilisez un seul mot en minuscules, comme request",
+	"a subject id needs its subject type":                                                        "un identifiant de sujet nécessite son type de sujet",
+	"actor and subject ids must be at most %d characters":                                        "les identifiants d’acteur et de sujet doivent comporter au plus %d caractères",
+	"until (%s) must be after since (%s)":                                                        "until (%s) doit être postérieur à since (%s)",
+
+	// naming.go
+	"The naming policy is invalid: %s.": "La stratégie de nommage n’est pas valide\u00a0: %s.",
+
+	// naming_mailnickname.go
+	"No free email alias was found for %q after %d attempts; choose a more distinctive team name.": "Aucun alias de messagerie libre n’a été trouvé pour %q après %d tentatives\u202f; choisissez un nom d’équipe plus distinctif.",
+
+	// request.go
+	"this request is %s and cannot become %s":                                "cette demande est à l’état %s et ne peut pas passer à l’état %s",
+	"a team needs at least one owner":                                        "une équipe nécessite au moins un propriétaire",
+	"this template needs at least %d owners; add %d more":                    "ce modèle exige au moins %d propriétaires\u202f; ajoutez-en %d de plus",
+	"this template needs at least %d members (owners included); add %d more": "ce modèle exige au moins %d membres (propriétaires compris)\u202f; ajoutez-en %d de plus",
+	"%q is not an Entra user id":                                             "%q n’est pas un identifiant d’utilisateur Entra",
+	"guests are not allowed in teams made from this template":                "les invités ne sont pas autorisés dans les équipes créées à partir de ce modèle",
+	"guest %s is not from an allowed domain (%s)":                            "l’invité %s n’appartient pas à un domaine autorisé (%s)",
+	"a guest cannot be an owner":                                             "un invité ne peut pas être propriétaire",
+	"%s is required":                                                         "le champ %s est obligatoire",
+	"%s must be one of: %s":                                                  "le champ %s doit valoir l’une de ces valeurs\u00a0: %s",
+	"%s must be at most 256 characters":                                      "le champ %s doit comporter au plus 256 caractères",
+	"the template asks no question %q":                                       "le modèle ne pose pas de question %q",
+	"the description must be at most %d characters":                          "la description doit comporter au plus %d caractères",
+	"the justification must be at most 2000 characters":                      "la justification doit comporter au plus 2\u202f000 caractères",
+
+	// request_edit.go
+	"a comment has 1 to 2000 characters": "un commentaire comporte de 1 à 2\u202f000 caractères",
+	"only the requester, the current approvers and administrators can comment on this request": "seuls le demandeur, les approbateurs actuels et les administrateurs peuvent commenter cette demande",
+	"this request changed since you opened it: reload it":                                      "cette demande a changé depuis que vous l’avez ouverte\u00a0: rechargez-la",
+	"this request is %s and can no longer be edited":                                           "cette demande est à l’état %s et ne peut plus être modifiée",
+	"only an approver of the current stage or an administrator can edit this request":          "seuls un approbateur de l’étape en cours ou un administrateur peuvent modifier cette demande",
+
+	// request_read.go
+	"there is no request %q":                  "la demande %q n’existe pas",
+	"there is no template %q in your catalog": "le modèle %q n’existe pas dans votre catalogue",
+	"unknown request state %q: use draft, pending, approved, rejected, provisioning, completed, failed or cancelled": "état de demande %q inconnu\u00a0: utilisez draft, pending, approved, rejected, provisioning, completed, failed ou cancelled",
+	"limit must be 1 to %d": "limit doit être compris entre 1 et %d",
+	"before and beforeId go together: pass both from the previous page's next": "before et beforeId vont ensemble\u00a0: transmettez les deux valeurs de next de la page précédente",
+	"only catalog managers see retired templates":                              "seuls les gestionnaires du catalogue voient les modèles retirés",
+	"a team name has at most %d characters":                                    "un nom d’équipe comporte au plus %d caractères",
+
+	// request_service.go
+	"this API key needs the scope %s":                                                  "cette clé d’API nécessite la portée %s",
+	"only a failed provisioning can be retried; this request is %s":                    "seul un provisionnement en échec peut être relancé\u202f; cette demande est à l’état %s",
+	"give the team a name":                                                             "donnez un nom à l’équipe",
+	"a team named %q already exists or is requested (request %s): choose another name": "une équipe nommée %q existe déjà ou a déjà été demandée (demande %s)\u00a0: choisissez un autre nom",
+	"a comment has at most 2000 characters":                                            "un commentaire comporte au plus 2\u202f000 caractères",
+	"this request changed since you opened it: reload it and decide again":             "cette demande a changé depuis que vous l’avez ouverte\u00a0: rechargez-la et statuez à nouveau",
+	"this request is %s: there is nothing to decide":                                   "cette demande est à l’état %s\u00a0: il n’y a rien à décider",
+	"only the requester or an administrator can cancel this request":                   "seuls le demandeur ou un administrateur peuvent annuler cette demande",
+
+	// role.go
+	"this needs the role %s; ask an administrator of your organisation":                                   "cette action nécessite le rôle %s\u202f; adressez-vous à un administrateur de votre organisation",
+	"unknown role %q: use one of end_user, approver, catalog_manager, integration_manager, administrator": "rôle %q inconnu\u00a0: utilisez l’un des rôles end_user, approver, catalog_manager, integration_manager, administrator",
+	"everyone is an end user; there is nothing to assign":                                                 "tout le monde est utilisateur final\u202f; il n’y a rien à attribuer",
+	"a role is assigned to a \"user\" or a \"group\"":                                                     "un rôle s’attribue à un \"user\" ou à un \"group\"",
+	"the subject must be an Entra object id (a GUID)":                                                     "le sujet doit être un identifiant d’objet Entra (un GUID)",
+
+	// role_service.go
+	"managing roles needs a signed-in administrator; API keys cannot do it": "la gestion des rôles nécessite un administrateur connecté\u202f; les clés d’API ne le permettent pas",
+
+	// template.go
+	"name must be 1 to %d characters":                                                                  "le nom doit comporter de 1 à %d caractères",
+	"description must be at most %d characters":                                                        "la description doit comporter au plus %d caractères",
+	"audience %q is not an Entra group id (a GUID)":                                                    "l’audience %q n’est pas un identifiant de groupe Entra (un GUID)",
+	"the naming policy uses {%s}, which is not one of the template's fields":                           "la stratégie de nommage utilise {%s}, qui ne fait pas partie des champs du modèle",
+	"field %d: id %q must be 1 to 40 lowercase letters, digits or underscores, starting with a letter": "champ %d\u00a0: l’identifiant %q doit comporter de 1 à 40 lettres minuscules, chiffres ou traits de soulignement, et commencer par une lettre",
+	"field %q is defined twice":                                                                        "le champ %q est défini deux fois",
+	"field %q needs a label":                                                                           "le champ %q doit avoir un libellé",
+	"spec.visibility must be \"public\" or \"private\"":                                                "spec.visibility doit valoir \"public\" ou \"private\"",
+	"a team has at most %d channels, General included":                                                 "une équipe comporte au plus %d canaux, General compris",
+	"%s: a channel name has 1 to %d characters":                                                        "%s\u00a0: un nom de canal comporte de 1 à %d caractères",
+	"%s: channel names cannot contain ~ # %% & * { } + / \\ : < > ? | ' \" , or \"..\"":                "%s\u00a0: les noms de canaux ne peuvent pas contenir ~ # %% & * { } + / \\\u00a0: < >\u202f? | ' \" , ni \"..\"",
+	"%s: a channel name cannot start with _ or . or end with .":                                        "%s\u00a0: un nom de canal ne peut pas commencer par _ ou . ni se terminer par .",
+	"%s: the team already has a channel with that name (General exists in every team)":                 "%s\u00a0: l’équipe a déjà un canal portant ce nom (General existe dans chaque équipe)",
+	"%s: membershipType must be \"standard\" or \"private\"":                                           "%s\u00a0: membershipType doit valoir \"standard\" ou \"private\"",
+	"%s: a tab needs a name and an appId":                                                              "%s\u00a0: un onglet nécessite un nom et un appId",
+	"%s: contentUrl must be an https URL":                                                              "%s\u00a0: contentUrl doit être une URL https",
+	"%s: app %q must be listed in spec.apps before a tab can use it":                                   "%s\u00a0: l’application %q doit figurer dans spec.apps pour qu’un onglet puisse l’utiliser",
+	"spec.funSettings.giphyContentRating must be \"strict\" or \"moderate\"":                           "spec.funSettings.giphyContentRating doit valoir \"strict\" ou \"moderate\"",
+	"file %d: channel %q is not part of the template":                                                  "fichier %d\u00a0: le canal %q ne fait pas partie du modèle",
+	"file %d: a file needs a source and a path inside the channel's folder":                            "fichier %d\u00a0: un fichier nécessite une source et un chemin dans le dossier du canal",
+	"the welcome message must be at most 4000 characters":                                              "le message de bienvenue doit comporter au plus 4\u202f000 caractères",
+	"naming policy: %s": "stratégie de nommage\u00a0: %s",
+	"permanent owner or member %q is not an Entra user id (a GUID)":             "le propriétaire ou membre permanent %q n’est pas un identifiant d’utilisateur Entra (un GUID)",
+	"minimum owners (0 to 100) and members (0 to 10000) are out of range":       "les minimums de propriétaires (0 à 100) et de membres (0 à 10\u202f000) sont hors plage",
+	"guest domain %q is not a domain name such as partner.example":              "le domaine invité %q n’est pas un nom de domaine comme partner.example",
+	"guest domains are listed but guests are not allowed":                       "des domaines invités sont indiqués, mais les invités ne sont pas autorisés",
+	"lifecycle days must be 0 (off) to 3650":                                    "la durée de vie doit être comprise entre 0 (désactivée) et 3\u202f650 jours",
+	"lifecycle.onExpiry must be \"archive\" or \"delete\"":                      "lifecycle.onExpiry doit valoir \"archive\" ou \"delete\"",
+	"expiry warning %d days before must be positive and less than the lifetime": "l’avertissement d’expiration %d jours avant doit être positif et inférieur à la durée de vie",
+	"the sensitivity label must be a Microsoft Purview label id (a GUID)":       "l’étiquette de confidentialité doit être un identifiant d’étiquette Microsoft Purview (un GUID)",
+
+	// template_service.go
+	"template id %q is invalid: use 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit": "l’identifiant de modèle %q n’est pas valide\u00a0: utilisez de 2 à 63 lettres minuscules, chiffres ou traits d’union, en commençant par une lettre ou un chiffre",
+	"template %q is at version %d but you edited version %d: reload it and apply your change again":                "le modèle %q est à la version %d, mais vous avez modifié la version %d\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"template %q changed since you opened it: reload it":                                                           "le modèle %q a changé depuis que vous l’avez ouvert\u00a0: rechargez-le",
+	"template %q is already retired":               "le modèle %q est déjà retiré",
+	"an exported template is at most 1 MiB":        "un modèle exporté fait au plus 1\u00a0Mio",
+	"this is not an exported Steward template: %s": "ce n’est pas un modèle Steward exporté\u00a0: %s",
+	"unsupported template format %q: expected %q":  "format de modèle %q non pris en charge\u00a0: %q attendu",
+
+	// tenant.go
+	"tenant id %q is invalid: use 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit": "l’identifiant de locataire %q n’est pas valide\u00a0: utilisez de 2 à 63 lettres minuscules, chiffres ou traits d’union, en commençant par une lettre ou un chiffre",
+	"tenant name must be 1 to 256 characters":                                                     "le nom du locataire doit comporter de 1 à 256 caractères",
+	"Entra tenant id %q is invalid: expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47": "l’identifiant de locataire Entra %q n’est pas valide\u00a0: un GUID est attendu, par exemple 72f988bf-86f1-41af-91ab-2d7cd011db47",
+
+	// webhook.go
+	"a webhook needs a tenant and an id":                                                                  "un webhook nécessite un locataire et un identifiant",
+	"choose at least one event, or \"*\" for all events":                                                  "choisissez au moins un événement, ou \"*\" pour tous les événements",
+	"\"*\" already means every event: do not list other events with it":                                   "\"*\" désigne déjà tous les événements\u00a0: n’indiquez pas d’autres événements avec lui",
+	"unknown event %q: use one of %s, or \"*\"":                                                           "événement %q inconnu\u00a0: utilisez l’un des événements %s, ou \"*\"",
+	"event %q is listed twice":                                                                            "l’événement %q figure deux fois",
+	"the description is %d characters; the limit is 500":                                                  "la description comporte %d caractères\u202f; la limite est de 500",
+	"webhook URL: enter the https:// URL of your endpoint":                                                "URL du webhook\u00a0: saisissez l’URL https:// de votre point de terminaison",
+	"webhook URL: it is %d characters long; the limit is %d":                                              "URL du webhook\u00a0: elle comporte %d caractères\u202f; la limite est de %d",
+	"webhook URL: it does not parse; use a URL like https://hooks.example.com/steward":                    "URL du webhook\u00a0: elle est illisible\u202f; utilisez une URL comme https://hooks.example.com/steward",
+	"webhook URL: use an absolute URL like https://hooks.example.com/steward":                             "URL du webhook\u00a0: utilisez une URL absolue comme https://hooks.example.com/steward",
+	"webhook URL: remove the user name and password; authenticate the request with its signature instead": "URL du webhook\u00a0: retirez le nom d’utilisateur et le mot de passe\u202f; authentifiez plutôt la requête par sa signature",
+	"webhook URL: remove the #fragment; it is never sent to the server":                                   "URL du webhook\u00a0: retirez le #fragment\u202f; il n’est jamais envoyé au serveur",
+	"webhook URL: it has no host name":                                                                    "URL du webhook\u00a0: elle n’a pas de nom d’hôte",
+	"webhook URL: use https://; plain http is allowed only for a loopback endpoint in dev mode":           "URL du webhook\u00a0: utilisez https://\u202f; le http simple n’est autorisé que pour un point de terminaison de bouclage en mode développement",
+	"webhook URL: the scheme %q is not supported; use https://":                                           "URL du webhook\u00a0: le schéma %q n’est pas pris en charge\u202f; utilisez https://",
+	"webhook URL: %s is not a public address; webhooks are delivered only to public endpoints":            "URL du webhook\u00a0: %s n’est pas une adresse publique\u202f; les webhooks ne sont livrés qu’à des points de terminaison publics",
+	"webhook URL: %s is this machine; webhooks are delivered only to public endpoints":                    "URL du webhook\u00a0: %s désigne cette machine\u202f; les webhooks ne sont livrés qu’à des points de terminaison publics",
+
+	// web (the HTTP surface builds these with governance.Errorf)
+	"send a JSON object as the request body":                                          "envoyez un objet JSON comme corps de la requête",
+	"the request body has an unknown field %s":                                        "le corps de la requête contient un champ inconnu, %s",
+	"the field %q must be a JSON %s":                                                  "le champ %q doit être de type JSON %s",
+	"the request body is not valid JSON":                                              "le corps de la requête n’est pas du JSON valide",
+	"the request body must be one JSON object":                                        "le corps de la requête doit être un seul objet JSON",
+	"limit must be a whole number from 1 to %d":                                       "limit doit être un nombre entier de 1 à %d",
+	"before must be an RFC 3339 time, as in the previous page's next.before":          "before doit être une date et heure RFC 3339, comme next.before de la page précédente",
+	"state filters scope=all only":                                                    "le filtre state ne s’applique qu’avec scope=all",
+	"scope must be mine, approvals or all":                                            "scope doit valoir mine, approvals ou all",
+	"a decision needs approve (true or false) and the version of the request you saw": "une décision nécessite approve (true ou false) et la version de la demande que vous avez consultée",
+	"%s must be true or false":                                                        "%s doit valoir true ou false",
+	"there is nothing at %s %s; see / for the available endpoints":                    "il n’y a rien à %s %s\u202f; consultez / pour voir les points de terminaison disponibles",
+	"/metrics answers loopback clients only; set STEWARD_METRICS_TOKEN to let remote scrapers in with a bearer token": "/metrics ne répond qu’aux clients en boucle locale\u202f; définissez STEWARD_METRICS_TOKEN pour admettre les collecteurs distants munis d’un jeton porteur (bearer)",
+	"send the metrics token as Authorization: Bearer <token>":                                                         "envoyez le jeton de métriques dans l’en-tête Authorization, sous la forme «\u00a0Bearer <token>\u00a0»",
+}
+
+// frenchNamingMessages is namingMessages in French, with the same keys and
+// placeholders.
+var frenchNamingMessages = map[string]string{
+	NamingEmpty:    "Saisissez un nom pour l’équipe.",
+	NamingTooShort: "Utilisez au moins {min} caractères pour le nom, sans compter le préfixe et le suffixe (vous en avez saisi {length}).",
+	NamingTooLong:  "Un nom d’équipe peut comporter au plus {max} caractères, préfixe et suffixe compris\u202f; celui-ci en compte {length}, retirez-en donc {excess}.",
+
+	NamingBlockedWord + ".name":  `"{word}" n’est pas autorisé dans les noms d’équipe` + "\u202f; " + `retirez-le ou utilisez un autre mot.`,
+	NamingBlockedWord + ".field": `"{word}" n’est pas autorisé dans les noms d’équipe` + "\u202f; " + `modifiez le champ "{field}".`,
+
+	NamingCharacterNotAllowed + ".name":   "Retirez {character} du nom\u00a0: un nom d’équipe ne peut contenir que {allowed}.",
+	NamingCharacterNotAllowed + ".policy": "Le {part} du nom d’équipe contient {character}, que ce modèle n’autorise pas (uniquement {allowed})\u202f; demandez au propriétaire du modèle de corriger la stratégie de nommage.",
+
+	NamingTokenMissing + ".attribute": "Le nom d’équipe inclut votre {token} issu de l’annuaire de l’entreprise, mais votre profil n’en contient pas\u202f; demandez à votre administrateur informatique de le renseigner.",
+	NamingTokenMissing + ".field":     `Renseignez le champ "{token}"` + "\u00a0: " + `le nom d’équipe l’inclut.`,
+
+	NamingTokenUnknown: "La stratégie de nommage utilise {token}, que Steward ne connaît pas\u202f; demandez au propriétaire du modèle de corriger la stratégie de nommage.",
+}
+
+// frenchNamingParts translates the {part} argument of naming violations.
+var frenchNamingParts = map[string]string{"prefix": "préfixe", "suffix": "suffixe"}
