@@ -32,6 +32,9 @@ const (
 	idAdmin     = "44444444-4444-4444-8444-444444444444"
 	idFabrikam  = "55555555-5555-4555-8555-555555555555"
 	idSecretGrp = "66666666-6666-4666-8666-666666666666"
+	idCatalog   = "77777777-7777-4777-8777-777777777777"
+	idIntegr    = "88888888-8888-4888-8888-888888888888"
+	idFabAdmin  = "99999999-9999-4999-8999-999999999999"
 )
 
 // tokenAuth is the scenarios' Authenticator: the bearer token names the
@@ -52,12 +55,17 @@ func apiPrincipals() tokenAuth {
 			Attributes: map[string]string{"Department": "Sales"}}
 	}
 	return tokenAuth{
-		"alice":         user("contoso", idAlice, "Alice"),
-		"bob":           user("contoso", idBob, "Bob"),
-		"carol":         user("contoso", idCarol, "Carol"),
-		"admin":         user("contoso", idAdmin, "Admin", governance.RoleAdministrator),
-		"fabrikam-user": user("fabrikam", idFabrikam, "Fabian"),
-		"apikey-read":   {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "AbCd1234", Name: "Zapier", Scopes: []string{governance.ScopeRequestsRead}},
+		"alice":          user("contoso", idAlice, "Alice"),
+		"bob":            user("contoso", idBob, "Bob"),
+		"carol":          user("contoso", idCarol, "Carol"),
+		"admin":          user("contoso", idAdmin, "Admin", governance.RoleAdministrator),
+		"fabrikam-user":  user("fabrikam", idFabrikam, "Fabian"),
+		"apikey-read":    {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "AbCd1234", Name: "Zapier", Scopes: []string{governance.ScopeRequestsRead}},
+		"catalog":        user("contoso", idCatalog, "Cathy", governance.RoleCatalogManager),
+		"integrations":   user("contoso", idIntegr, "Ines", governance.RoleIntegrationManager),
+		"fabrikam-admin": user("fabrikam", idFabAdmin, "Fiona", governance.RoleAdministrator),
+		"apikey-write": {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "EfGh5678", Name: "Power Automate",
+			Scopes: []string{governance.ScopeRequestsRead, governance.ScopeRequestsWrite, governance.ScopeTemplatesRead}},
 	}
 }
 
