@@ -155,6 +155,11 @@ func TestSimDelegatedToken(t *testing.T) {
 	if !slices.Contains(c.Wids, governance.EntraGlobalAdministratorID) || !slices.Contains(p.Roles, governance.RoleAdministrator) {
 		t.Fatalf("roles %v with wids %v: a Global Administrator must be a Steward administrator", p.Roles, c.Wids)
 	}
+	// The demo app asks for security groups: the approver group (which the
+	// admin owns) reaches the principal, so group-based roles and approvals work.
+	if approvers := directory.GUID("group/contoso/steward-approvers"); !slices.Contains(p.Groups, approvers) {
+		t.Fatalf("principal groups %v lack Steward Approvers %s", p.Groups, approvers)
+	}
 }
 
 type roleSourceFunc func(tenantID string) []governance.RoleAssignment

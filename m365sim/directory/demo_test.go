@@ -97,6 +97,8 @@ func buildDemo() Fixture {
 				"ChannelMessage.Send", "Directory.Read.All"},
 			Scopes:       []string{"openid", "profile", "offline_access", "User.Read", "access_as_user"},
 			RedirectURIs: []string{"http://127.0.0.1:8080/auth/callback", "http://localhost:8080/auth/callback"},
+			// Steward's approver and catalog-manager groups reach it in tokens.
+			GroupMembershipClaims: "SecurityGroup",
 		}
 	}
 	contoso.Apps = []App{app("contoso")}

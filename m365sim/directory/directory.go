@@ -89,6 +89,9 @@ type App struct {
 	// BotEndpoint, for a bot, is where the simulated Teams channel delivers
 	// activities.
 	BotEndpoint string `json:"botEndpoint,omitempty"`
+	// GroupMembershipClaims is the app manifest setting that puts a groups
+	// claim in user tokens: "" or "None", "SecurityGroup", or "All".
+	GroupMembershipClaims string `json:"groupMembershipClaims,omitempty"`
 }
 
 // ChangeKind says what a Change did.
@@ -526,6 +529,29 @@ func (d *Directory) RemoveMember(tid, gid, uid string, owner bool) error {
 	*list = slices.Delete(*list, i, i+1)
 	ts.log(kind, gid, uid)
 	return nil
+}
+
+// UserGroups lists the ids of the groups a user is a member or owner of
+// (owners count, as in Entra's groups claim), security groups only when
+// securityOnly, in group id order.
+func (d *Directory) UserGroups(tid, uid string, securityOnly bool) ([]string, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	ts, err := d.tenant(tid)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id, g := range ts.groups {
+		if securityOnly && !g.SecurityEnabled {
+			continue
+		}
+		if slices.Contains(g.Members, uid) || slices.Contains(g.Owners, uid) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // ChangesSince returns a tenant's changes after seq, and the latest seq (the

@@ -46,6 +46,36 @@ type tokenClaims struct {
 	// Wids are the template ids of the user's Entra directory roles, which
 	// Entra puts in user tokens so apps can map admins without a Graph call.
 	Wids []string `json:"wids,omitempty"`
+	// Groups holds the user's group ids when the app asks for them
+	// (groupMembershipClaims); past groupsClaimLimit Entra sends an overage
+	// reference instead, and apps must read the groups from Graph.
+	Groups       []string                     `json:"groups,omitempty"`
+	ClaimNames   map[string]string            `json:"_claim_names,omitempty"`
+	ClaimSources map[string]map[string]string `json:"_claim_sources,omitempty"`
+}
+
+// groupsClaimLimit is how many groups a JWT carries before Entra switches to
+// the overage reference.
+const groupsClaimLimit = 200
+
+// groupsClaim fills c's groups claim (or its overage reference) for user u
+// of tenant tid as app appID's manifest asks.
+func (e *Entra) groupsClaim(c *tokenClaims, tid string, u directory.User, appID string) {
+	app, err := e.dir.App(tid, appID)
+	if err != nil || (app.GroupMembershipClaims != "SecurityGroup" && app.GroupMembershipClaims != "All") {
+		return
+	}
+	groups, err := e.dir.UserGroups(tid, u.ID, app.GroupMembershipClaims == "SecurityGroup")
+	if err != nil || len(groups) == 0 {
+		return
+	}
+	if len(groups) > groupsClaimLimit {
+		c.ClaimNames = map[string]string{"groups": "src1"}
+		c.ClaimSources = map[string]map[string]string{"src1": {
+			"endpoint": "https://graph.microsoft.com/v1.0/users/" + u.ID + "/getMemberObjects"}}
+		return
+	}
+	c.Groups = groups
 }
 
 // roleTemplateIDs are Entra's built-in directory role template ids
@@ -155,6 +185,7 @@ func (e *Entra) userToken(tid string, u directory.User, appID, azpacr, aud strin
 	c.GivenName, c.FamilyName = u.GivenName, u.Surname
 	c.Scp = strings.Join(scp, " ")
 	c.Wids = wids(u)
+	e.groupsClaim(&c, tid, u, appID)
 	return e.sign(c)
 }
 
