@@ -75,6 +75,12 @@ func (s *TemplateService) Update(ctx context.Context, p Principal, t Template) (
 			return Errorf(KindConflict, "template_version_conflict",
 				"template %q is at version %d but you edited version %d: reload it and apply your change again", t.ID, before.Version, t.Version)
 		}
+		// Retirement has its own operation and the picture its own upload:
+		// an edit of the rest never changes them.
+		t.Retired = before.Retired
+		if t.Picture == "" {
+			t.Picture = before.Picture
+		}
 		if out, err = w.SaveTemplate(ctx, t); err != nil {
 			return err
 		}

@@ -60,21 +60,29 @@ func TestTemplateServiceLifecycle(t *testing.T) {
 	if err != nil || !v3.Retired || v3.Version != 3 {
 		t.Fatalf("retire: %+v %v", v3, err)
 	}
+	// Editing a retired template keeps it retired (and keeps its picture).
+	m.templates["project"][2].Picture = "templates/project/picture.png"
+	edit3 := v3
+	edit3.Retired, edit3.Picture, edit3.Description = false, "", "Still retired"
+	v4, err := svc.Update(ctx, catalogManager(carol), edit3)
+	if err != nil || !v4.Retired || v4.Picture != "templates/project/picture.png" {
+		t.Fatalf("an edit un-retired the template or dropped its picture: %+v %v", v4, err)
+	}
 	if _, err := svc.Retire(ctx, catalogManager(carol), "project", 3); KindOf(err) != KindConflict {
 		t.Fatalf("retire twice: %v", err)
 	}
 	// Versions 1 and 2 stay readable for the requests made from them.
-	if len(m.templates["project"]) != 3 || m.templates["project"][0].Description != "For projects" {
+	if len(m.templates["project"]) != 4 || m.templates["project"][0].Description != "For projects" {
 		t.Fatalf("versions %+v", m.templates["project"])
 	}
 	var actions []string
 	for _, e := range m.audit {
 		actions = append(actions, e.Action)
 	}
-	if strings.Join(actions, " ") != "template.created template.updated template.retired" {
+	if strings.Join(actions, " ") != "template.created template.updated template.retired template.updated" {
 		t.Fatalf("audit %v", actions)
 	}
-	if len(m.emitted) != 3 {
+	if len(m.emitted) != 4 {
 		t.Fatalf("webhooks %v", m.emitted)
 	}
 }
