@@ -195,6 +195,12 @@ var frenchFormats = map[string]string{
 	"%s must be true or false":                                                        "%s doit valoir true ou false",
 	"there is nothing at %s %s; see / for the available endpoints":                    "il n’y a rien à %s %s\u202f; consultez / pour voir les points de terminaison disponibles",
 	"/metrics answers loopback clients only; set STEWARD_METRICS_TOKEN to let remote scrapers in with a bearer token": "/metrics ne répond qu’aux clients en boucle locale\u202f; définissez STEWARD_METRICS_TOKEN pour admettre les collecteurs distants munis d’un jeton porteur (bearer)",
+	"send the version of the template you edited, as version":                                                         "envoyez, dans version, la version du modèle que vous avez modifiée",
+	"the request body could not be read":                                                                              "le corps de la requête n’a pas pu être lu",
+	"%s must be an RFC 3339 date and time with its time zone (Z for UTC)":                                             "%s doit être une date et heure RFC 3339 avec son fuseau horaire (Z pour UTC)",
+	"afterSeq must be a whole number, 0 or more: the previous page's nextAfterSeq":                                    "afterSeq doit être un nombre entier positif ou nul\u00a0: le nextAfterSeq de la page précédente",
+	"format must be csv or json":                                                                                      "format doit valoir csv ou json",
+	"scope must be company or mine":                                                                                   "scope doit valoir company ou mine",
 	"send the metrics token as Authorization: Bearer <token>":                                                         "envoyez le jeton de métriques dans l’en-tête Authorization, sous la forme «\u00a0Bearer <token>\u00a0»",
 }
 

@@ -43,9 +43,12 @@ type Reader interface {
 
 // API are the services behind /api/v1. Every field is required.
 type API struct {
-	Auth     Authenticator
-	Requests RequestWorkflow
-	Read     Reader
+	Auth      Authenticator
+	Requests  RequestWorkflow
+	Read      Reader
+	Templates TemplateManager
+	Roles     RoleManager
+	Audit     AuditTrail
 }
 
 // maxAPIBody bounds a JSON request body.
@@ -65,6 +68,8 @@ type apiRoute struct {
 	summary      string
 	tag          string
 	public       bool // no credentials needed
+	attachment   bool // the success body is a download (Content-Disposition)
+	csv          bool // the success body may also be text/csv
 	query        []apiParam
 	body         any // a value of the JSON body's type; nil: no body
 	status       int // success status
@@ -116,6 +121,44 @@ func apiRoutes() []apiRoute {
 		{method: "POST", path: "/requests/{requestId}/cancel", operationID: "cancelRequest", tag: "requests",
 			summary: "Withdraw a request that is not provisioned yet",
 			body:    CancelBody{}, status: 200, response: governance.Request{}, errors: []int{400, 401, 403, 404, 409, 413}, handle: (*API).cancelRequest},
+		{method: "POST", path: "/templates", operationID: "createTemplate", tag: "templates",
+			summary: "Add a template to the catalog at version 1 (catalog managers)",
+			body:    CreateTemplateBody{}, status: 201, response: governance.Template{}, errors: []int{400, 401, 403, 409, 413}, handle: (*API).createTemplate},
+		{method: "PUT", path: "/templates/{templateId}", operationID: "updateTemplate", tag: "templates",
+			summary: "Publish the next version of a template (catalog managers)",
+			body:    UpdateTemplateBody{}, status: 200, response: governance.Template{}, errors: []int{400, 401, 403, 404, 409, 413}, handle: (*API).updateTemplate},
+		{method: "POST", path: "/templates/{templateId}/retire", operationID: "retireTemplate", tag: "templates",
+			summary: "Retire a template: it leaves the catalog, requests made from it are unaffected",
+			body:    RetireTemplateBody{}, status: 200, response: governance.Template{}, errors: []int{400, 401, 403, 404, 409, 413}, handle: (*API).retireTemplate},
+		{method: "GET", path: "/templates/{templateId}/export", operationID: "exportTemplate", tag: "templates",
+			summary: "Download a template as portable JSON, for another installation or tenant",
+			status:  200, response: TemplateExport{}, attachment: true, errors: []int{401, 403, 404}, handle: (*API).exportTemplate},
+		{method: "POST", path: "/templates/import", operationID: "importTemplate", tag: "templates",
+			summary: "Add a template from an export (at most 1 MiB), under a new id if given",
+			query:   []apiParam{{"id", "The new template's id; the export's id when absent.", map[string]any{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"}}},
+			body:    TemplateExport{}, status: 201, response: governance.Template{}, errors: []int{400, 401, 403, 409, 413}, handle: (*API).importTemplate},
+		{method: "GET", path: "/roles", operationID: "listRoles", tag: "roles",
+			summary: "List the tenant's role assignments (administrators)",
+			status:  200, response: RoleList{}, errors: []int{401, 403}, handle: (*API).listRoles},
+		{method: "POST", path: "/roles", operationID: "assignRole", tag: "roles",
+			summary: "Grant a role to a user or an Entra group (administrators); granting it again is not an error",
+			body:    AssignRoleBody{}, status: 201, response: RoleAssignment{}, errors: []int{400, 401, 403, 413}, handle: (*API).assignRole},
+		{method: "DELETE", path: "/roles/{role}/{subjectType}/{subjectId}", operationID: "unassignRole", tag: "roles",
+			summary: "Remove a role assignment (administrators)",
+			status:  204, errors: []int{401, 403, 404}, handle: (*API).unassignRole},
+		{method: "GET", path: "/audit", operationID: "listAudit", tag: "audit",
+			summary: "Read the company's audit trail (administrators, API keys with audit:read)",
+			query:   auditQuery(true, true), status: 200, response: AuditPage{}, errors: []int{400, 401, 403}, handle: (*API).listAudit},
+		{method: "GET", path: "/audit/mine", operationID: "listMyAudit", tag: "audit",
+			summary: "Read what you did: the audit events you are the actor of",
+			query:   auditQuery(false, true), status: 200, response: AuditPage{}, errors: []int{400, 401, 403}, handle: (*API).listMyAudit},
+		{method: "GET", path: "/audit/export", operationID: "exportAudit", tag: "audit",
+			summary: "Download the audit trail as CSV or JSON: the company's (administrators, audit:read) or your own",
+			query: append([]apiParam{
+				{"format", "csv (default) or json.", map[string]any{"type": "string", "enum": []string{"csv", "json"}}},
+				{"scope", "company (default) or mine; actor filters scope=company only.", map[string]any{"type": "string", "enum": []string{"company", "mine"}}},
+			}, auditQuery(true, false)...),
+			status: 200, response: []AuditRecord{}, attachment: true, csv: true, errors: []int{400, 401, 403}, handle: (*API).exportAudit},
 		{method: "GET", path: "/openapi.json", operationID: "getOpenAPI", tag: "meta", public: true,
 			summary: "This API's OpenAPI 3.1 document",
 			status:  200, response: map[string]any{}, errors: []int{404}},
@@ -153,7 +196,7 @@ func apiErrors(w http.ResponseWriter, r *http.Request, a *API, h apiHandler) err
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody(r, "body_too_large",
-			"the request body is larger than "+strconv.Itoa(maxAPIBody>>10)+" KiB"))
+			"the request body is larger than "+strconv.FormatInt(tooLarge.Limit>>10, 10)+" KiB"))
 		return nil
 	}
 	return err

@@ -181,7 +181,14 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	n := 0
 	requests := governance.NewRequestService(work.New(db, q, hooks), apiNoGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
 	reader := work.NewReader(db)
-	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: governance.NewReadService(reader, reader)}})
+	tx := work.New(db, q, hooks)
+	roles := governance.NewRoleService(tx)
+	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: governance.NewReadService(reader, reader),
+		Templates: governance.NewTemplateService(tx), Roles: roles, Audit: governance.NewAuditService(reader)}})
+	// Cathy's catalog role, as an administrator granted it.
+	if _, err := roles.Assign(ctx, manager, governance.RoleAssignment{Role: governance.RoleCatalogManager, SubjectType: "user", SubjectID: idCatalog}); err != nil {
+		t.Fatal(err)
+	}
 	e := &apiEnv{srv: srv, db: db, prov: prov, hookSub: sub.ID, h: srv.Handler()}
 	// Two pending requests of Alice's, waiting for Bob: req-1 and req-2.
 	for _, name := range []string{"Apollo", "Zephyr"} {
@@ -228,7 +235,7 @@ func runAPI(t *testing.T, e *apiEnv, tests []apiScenario) {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, body)
 			}
 			// Every answer, error or not, is as the OpenAPI document says.
-			for _, p := range conformsToOpenAPI(e.srv, req, rec.Code, rec.Body.Bytes()) {
+			for _, p := range conformsToOpenAPI(e.srv, req, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()) {
 				t.Errorf("response departs from openapi.json: %s", p)
 			}
 			for k, v := range tt.header {

@@ -133,7 +133,7 @@ func jsonKind(v any) string {
 }
 
 // conformsToOpenAPI checks a response against the document.
-func conformsToOpenAPI(s *Server, req *http.Request, status int, body []byte) []string {
+func conformsToOpenAPI(s *Server, req *http.Request, status int, contentType string, body []byte) []string {
 	_, pattern := s.mux.Handler(req)
 	if !strings.Contains(pattern, apiPrefix) || strings.HasSuffix(pattern, "/openapi.json") {
 		return nil
@@ -141,6 +141,21 @@ func conformsToOpenAPI(s *Server, req *http.Request, status int, body []byte) []
 	var doc map[string]any
 	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
 		return []string{err.Error()}
+	}
+	if status == http.StatusNoContent {
+		if len(body) > 0 {
+			return []string{fmt.Sprintf("%s answered 204 with a body", pattern)}
+		}
+		return nil
+	}
+	if media, _, _ := strings.Cut(contentType, ";"); media != "application/json" {
+		// Not JSON (a CSV download): the document must list the media type.
+		method, path, _ := strings.Cut(pattern, " ")
+		content, _ := doc["paths"].(map[string]any)[path].(map[string]any)[strings.ToLower(method)].(map[string]any)["responses"].(map[string]any)[strconv.Itoa(status)].(map[string]any)["content"].(map[string]any)
+		if _, ok := content[media]; !ok {
+			return []string{fmt.Sprintf("%s answered %d as %q, which the document does not list", pattern, status, media)}
+		}
+		return nil
 	}
 	schema := openAPIResponseSchema(doc, pattern, status)
 	if schema == nil {

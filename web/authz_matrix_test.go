@@ -36,6 +36,15 @@ func expect(def int, except map[string]int) map[string]int {
 
 func matrixRows() []matrixRow {
 	const submit = `{"templateId":"project","name":"Matrix","owners":["11111111-1111-4111-8111-111111111111"]}`
+	const template = `{"id":"matrix","name":"Matrix","spec":{"visibility":"private"}}`
+	const export = `{"format":"steward.template/v1","id":"matrix","name":"Matrix","spec":{"visibility":"private"},"policies":{}}`
+	// Catalog changes need a catalog manager (administrators hold every
+	// role) or an API key with templates:write, which neither key has.
+	// Another tenant's administrator manages its own catalog: it creates
+	// there, and Contoso's templates do not exist for it.
+	catalogOnly := func(ok int, foreign int) map[string]int {
+		return expect(403, map[string]int{"catalog": ok, "admin": ok, "fabrikam-admin": foreign})
+	}
 	return []matrixRow{
 		{"GET", "GET /api/v1/openapi.json", "/api/v1/openapi.json", "", false, expect(200, map[string]int{"": 200})},
 		{"GET", "GET /api/v1/catalog", "/api/v1/catalog", "", false, expect(200, map[string]int{"apikey-read": 403})},
@@ -52,6 +61,29 @@ func matrixRows() []matrixRow {
 			expect(404, map[string]int{"alice": 403, "bob": 200, "admin": 403, "apikey-read": 403, "apikey-write": 403})},
 		{"POST", "POST /api/v1/requests/{requestId}/cancel", "/api/v1/requests/req-1/cancel", `{}`, true,
 			expect(404, map[string]int{"alice": 200, "bob": 403, "admin": 200, "apikey-read": 403, "apikey-write": 403})},
+		{"POST", "POST /api/v1/templates", "/api/v1/templates", template, true, catalogOnly(201, 201)},
+		{"PUT", "PUT /api/v1/templates/{templateId}", "/api/v1/templates/open", `{"version":1,"name":"Open","spec":{"visibility":"public"}}`, true,
+			catalogOnly(200, 404)},
+		{"POST", "POST /api/v1/templates/{templateId}/retire", "/api/v1/templates/open/retire", `{"version":1}`, true, catalogOnly(200, 404)},
+		// Export is a read: templates:read is enough for a key (apikey-write has it).
+		{"GET", "GET /api/v1/templates/{templateId}/export", "/api/v1/templates/project/export", "", false,
+			expect(403, map[string]int{"catalog": 200, "admin": 200, "fabrikam-admin": 404, "apikey-write": 200})},
+		{"POST", "POST /api/v1/templates/import", "/api/v1/templates/import?id=matrix-copy", export, true, catalogOnly(201, 201)},
+		// Roles are for signed-in administrators only; API keys never
+		// manage them, whatever their scopes. Another tenant's administrator
+		// manages its own tenant's roles: Cathy's assignment is not there.
+		{"GET", "GET /api/v1/roles", "/api/v1/roles", "", false, expect(403, map[string]int{"admin": 200, "fabrikam-admin": 200})},
+		{"POST", "POST /api/v1/roles", "/api/v1/roles", `{"role":"approver","subjectType":"user","subjectId":"33333333-3333-4333-8333-333333333333"}`, true,
+			expect(403, map[string]int{"admin": 201, "fabrikam-admin": 201})},
+		{"DELETE", "DELETE /api/v1/roles/{role}/{subjectType}/{subjectId}", "/api/v1/roles/catalog_manager/user/77777777-7777-4777-8777-777777777777", "", true,
+			expect(403, map[string]int{"admin": 204, "fabrikam-admin": 404})},
+		// The company's trail is for administrators (each of their own
+		// tenant) and keys with audit:read, which neither key has. Everyone
+		// signed in reads their own; a key needs audit:read even for that,
+		// so a key without it reads no trail at all.
+		{"GET", "GET /api/v1/audit", "/api/v1/audit", "", false, expect(403, map[string]int{"admin": 200, "fabrikam-admin": 200})},
+		{"GET", "GET /api/v1/audit/mine", "/api/v1/audit/mine", "", false, expect(200, map[string]int{"apikey-read": 403, "apikey-write": 403})},
+		{"GET", "GET /api/v1/audit/export", "/api/v1/audit/export?format=csv", "", false, expect(403, map[string]int{"admin": 200, "fabrikam-admin": 200})},
 	}
 }
 

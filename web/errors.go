@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -55,9 +56,25 @@ type errorAdapter struct {
 
 func (a errorAdapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := a.fn(w, r); err != nil {
+		var aborted *abortedError
+		if errors.As(err, &aborted) {
+			a.log.ErrorContext(r.Context(), "response aborted", "method", r.Method, "route", r.Pattern, "err", aborted.err)
+			// The status is sent: cut the connection, so the client sees a
+			// truncated transfer and not a complete-looking download.
+			panic(http.ErrAbortHandler)
+		}
 		writeError(w, r, a.log, err)
 	}
 }
+
+// abortedError is a failure after a streamed response began.
+type abortedError struct{ err error }
+
+func (e *abortedError) Error() string { return "response aborted: " + e.err.Error() }
+func (e *abortedError) Unwrap() error { return e.err }
+
+// streamAborted marks err as happening after the response began.
+func streamAborted(err error) error { return &abortedError{err: err} }
 
 // writeError answers with the error's status, code and safe message, in the
 // language the client prefers (Accept-Language; the code never changes).

@@ -22,7 +22,8 @@ import (
 var update = flag.Bool("update", false, "rewrite web/openapi.json from the route table")
 
 // schemaNames renames Go types in components.schemas.
-var schemaNames = map[string]string{"ErrorBody": "Error", "TemplateSummary": "Template", "RequestPage": "RequestList", "CatalogPage": "Catalog"}
+var schemaNames = map[string]string{"ErrorBody": "Error", "TemplateSummary": "Template", "RequestPage": "RequestList", "CatalogPage": "Catalog",
+	"Template": "TemplateVersion"}
 
 type schemaGen struct{ defs map[string]any }
 
@@ -33,6 +34,10 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == reflect.TypeFor[governance.RequestState]():
 		return stateSchema()
+	case t == reflect.TypeFor[json.RawMessage]():
+		return map[string]any{"description": "Any JSON value."}
+	case t == reflect.TypeFor[governance.Role]():
+		return map[string]any{"type": "string", "enum": governance.Roles}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -78,7 +83,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 			nullable := !omit && (f.Type.Kind() == reflect.Slice || f.Type.Kind() == reflect.Map || f.Type.Kind() == reflect.Pointer)
 			if nullable && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
 				s = map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
-			} else if nullable && t.PkgPath() != reflect.TypeFor[Server]().PkgPath() {
+			} else if nullable && (t.PkgPath() != reflect.TypeFor[Server]().PkgPath() || (f.Type.Kind() == reflect.Pointer && !strings.HasSuffix(t.Name(), "Body"))) {
 				// governance leaves empty lists nil: they encode as null.
 				s["type"] = []string{s["type"].(string), "null"}
 			}
@@ -112,7 +117,7 @@ func buildOpenAPI() ([]byte, error) {
 		403: "Authenticated, but not allowed (role or API key scope).",
 		404: "Not found, or not visible to you.",
 		409: "Conflict: stale version, wrong state or duplicate name; reload and retry.",
-		413: "The request body is larger than 64 KiB.",
+		413: "The request body is too large: 64 KiB, or 1 MiB for an imported template.",
 	}
 	paths := map[string]any{}
 	for _, rt := range apiRoutes() {
@@ -125,13 +130,21 @@ func buildOpenAPI() ([]byte, error) {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "required": false, "description": q.description, "schema": q.schema})
 		}
 		success := map[string]any{"description": rt.summary}
-		if rt.public {
+		switch {
+		case rt.response == nil && !rt.public: // 204: no body
+		case rt.public:
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
-		} else {
+		default:
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.response))}}
 		}
+		if rt.csv {
+			success["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
 		if rt.status == http.StatusCreated {
-			success["headers"] = map[string]any{"Location": map[string]any{"description": "The new request's URL.", "schema": map[string]any{"type": "string"}}}
+			success["headers"] = map[string]any{"Location": map[string]any{"description": "The new resource's URL.", "schema": map[string]any{"type": "string"}}}
+		}
+		if rt.attachment {
+			success["headers"] = map[string]any{"Content-Disposition": map[string]any{"description": "attachment, with a file name.", "schema": map[string]any{"type": "string"}}}
 		}
 		responses := map[string]any{fmt.Sprint(rt.status): success}
 		for _, code := range rt.errors {
@@ -173,9 +186,12 @@ func buildOpenAPI() ([]byte, error) {
 			"variables": map[string]any{"origin": map[string]any{"default": "http://localhost:8080", "description": "Scheme, host and port of Steward."}}}},
 		"security": []any{map[string]any{"bearer": []string{}}},
 		"tags": []any{
+			map[string]any{"name": "audit", "description": "The tamper-evident audit trail: the company's and your own."},
 			map[string]any{"name": "catalog", "description": "Templates you may request teams from."},
 			map[string]any{"name": "meta", "description": "About this API."},
 			map[string]any{"name": "requests", "description": "Team requests and their approval."},
+			map[string]any{"name": "roles", "description": "Who holds which Steward role."},
+			map[string]any{"name": "templates", "description": "Catalog management: create, version, retire, export and import templates."},
 		},
 		"paths": paths,
 		"components": map[string]any{

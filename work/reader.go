@@ -14,6 +14,7 @@ type Reader struct{ db *store.DB }
 var (
 	_ governance.RequestReader  = (*Reader)(nil)
 	_ governance.TemplateReader = (*Reader)(nil)
+	_ governance.AuditReader    = (*Reader)(nil)
 )
 
 // NewReader reads from db.
@@ -45,4 +46,9 @@ func (r *Reader) TemplateVersion(ctx context.Context, tenantID, id string, versi
 // Templates implements governance.TemplateReader.
 func (r *Reader) Templates(ctx context.Context, tenantID string, includeRetired bool) ([]governance.Template, error) {
 	return r.db.Templates(ctx, tenantID, includeRetired)
+}
+
+// AuditEvents implements governance.AuditReader.
+func (r *Reader) AuditEvents(ctx context.Context, tenantID string, f governance.AuditFilter) ([]governance.AuditEvent, error) {
+	return r.db.AuditEvents(ctx, tenantID, f)
 }
