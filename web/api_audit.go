@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/governance"
@@ -138,23 +137,6 @@ func (a *API) auditPage(w http.ResponseWriter, r *http.Request, p governance.Pri
 	return nil
 }
 
-// auditCSVHeader is the CSV export's column order, the same as the CLI's
-// (steward audit export), so one tool reads both.
-var auditCSVHeader = []string{"tenant_id", "seq", "id", "at", "actor_type", "actor_id", "actor_name", "action",
-	"subject_type", "subject_id", "before", "after", "request_id", "prev_hash", "hash"}
-
-// csvSafe defuses spreadsheet formula injection (OWASP "CSV injection"),
-// with the rule of cmd/steward/audit.go's csvSafe: names in the trail come
-// from users, and an administrator opens the export in a spreadsheet. A
-// cell starting with = + - @ or a tab or carriage return gets a leading
-// apostrophe, which spreadsheets show as text. The JSON export stays exact.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // exportAudit streams every event matching the filters, page by page, as
 // CSV or as one JSON array of AuditRecord. scope=mine exports the caller's
 // own trail, which everyone may.
@@ -199,18 +181,12 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request, p governance.P
 	var finish func() error
 	if format == "csv" {
 		cw := csv.NewWriter(w)
-		if err := cw.Write(auditCSVHeader); err != nil {
+		if err := cw.Write(governance.AuditCSVHeader); err != nil {
 			return streamAborted(err)
 		}
 		write = func(events []governance.AuditEvent) error {
 			for _, e := range events {
-				rec := []string{e.TenantID, strconv.FormatInt(e.Seq, 10), e.ID, e.At.Format(time.RFC3339Nano), e.Actor.Type, e.Actor.ID,
-					e.Actor.Name, e.Action, e.SubjectType, e.SubjectID, string(e.Before), string(e.After), e.RequestID,
-					hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)}
-				for i := range rec {
-					rec[i] = csvSafe(rec[i])
-				}
-				if err := cw.Write(rec); err != nil {
+				if err := cw.Write(governance.AuditCSVRow(e)); err != nil {
 					return err
 				}
 			}

@@ -124,8 +124,8 @@ func TestAuditExportPages(t *testing.T) {
 func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{"": "", "Alice": "Alice", "=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)",
 		"\tx": "'\tx", "\rx": "'\rx", "a=b": "a=b"} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		if got := governance.CSVSafe(in); got != want {
+			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

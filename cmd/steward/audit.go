@@ -194,25 +194,14 @@ func auditPages(ctx context.Context, db *store.DB, tenant string, f governance.A
 	}
 }
 
-// auditCSVHeader is the export's column order. Hashes are hex; before and
-// after are JSON text, empty when absent.
-var auditCSVHeader = []string{"tenant_id", "seq", "id", "at", "actor_type", "actor_id", "actor_name", "action",
-	"subject_type", "subject_id", "before", "after", "request_id", "prev_hash", "hash"}
-
 func auditExportCSV(ctx context.Context, w io.Writer, db *store.DB, tenant string, f governance.AuditFilter) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(auditCSVHeader); err != nil {
+	if err := cw.Write(governance.AuditCSVHeader); err != nil {
 		return err
 	}
 	err := auditPages(ctx, db, tenant, f, func(page []governance.AuditEvent) error {
 		for _, e := range page {
-			rec := []string{e.TenantID, strconv.FormatInt(e.Seq, 10), e.ID, e.At.Format(time.RFC3339Nano), e.Actor.Type, e.Actor.ID,
-				e.Actor.Name, e.Action, e.SubjectType, e.SubjectID, string(e.Before), string(e.After), e.RequestID,
-				hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)}
-			for i := range rec {
-				rec[i] = csvSafe(rec[i])
-			}
-			if err := cw.Write(rec); err != nil {
+			if err := cw.Write(governance.AuditCSVRow(e)); err != nil {
 				return err
 			}
 		}
@@ -223,18 +212,6 @@ func auditExportCSV(ctx context.Context, w io.Writer, db *store.DB, tenant strin
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe defuses spreadsheet formula injection (OWASP "CSV injection"):
-// names in the trail come from users, and an administrator opens the export
-// in Excel. A cell starting with = + - @ or a tab or carriage return gets a
-// leading apostrophe, which spreadsheets show as text. The JSON export stays
-// byte-exact.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // auditRecord is an event as exported in JSON: the same fields as the CSV,
