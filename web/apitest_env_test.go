@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,12 +14,10 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/vault"
-	"github.com/stewardhq/steward/webhook"
 	"github.com/stewardhq/steward/work"
 )
 
@@ -111,38 +108,11 @@ type apiEnv struct {
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), store.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.NewSQLite(db.Writer(), jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	kr, err := vault.OpenKeyring(filepath.Join(t.TempDir(), "keyring.json"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := webhook.New(db, q, vault.New(db, db, kr, vault.Options{}), edge.Guard{AllowLoopback: true}.Client(5*time.Second),
-		webhook.Options{DevMode: true, Logger: log})
 	prov := &apiProvisioner{}
-	jobs.Register(q, prov)
-	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
+	st := teststack.New(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), teststack.Options{
+		Register: func(s *teststack.Stack) { jobs.Register(s.Queue, prov) },
 	})
+	db, q, hooks := st.DB, st.Queue, st.Hooks
 	for _, tn := range []governance.Tenant{{ID: "contoso", Name: "Contoso"}, {ID: "fabrikam", Name: "Fabrikam"}} {
 		if _, err := db.CreateTenant(ctx, tn); err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -17,12 +16,11 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/internal/testenv"
+	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/vault"
 	"github.com/stewardhq/steward/webhook"
 	"github.com/stewardhq/steward/work"
 )
@@ -75,56 +73,22 @@ func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
 // before the queue starts.
 func newEnvWith(t *testing.T, dsn string, registerProvisioning bool, now func() time.Time, register func(*jobs.Queue, *store.DB, *governance.RequestService)) *env {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	db, err := store.Open(ctx, dsn, store.Options{Logger: log, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
-	var q *jobs.Queue
-	if db.Engine() == store.Postgres {
-		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), cfg)
-	} else {
-		q, err = jobs.NewSQLite(db.Writer(), cfg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	kr, err := vault.OpenKeyring(filepath.Join(t.TempDir(), "keyring.json"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := webhook.New(db, q, vault.New(db, db, kr, vault.Options{}), edge.Guard{AllowLoopback: true}.Client(5*time.Second),
-		webhook.Options{DevMode: true, Logger: log})
 	prov := &provisionWorker{}
-	if registerProvisioning {
-		jobs.Register(q, prov)
-	}
-	n := 0
-	svc := governance.NewRequestService(work.New(db, q, hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
-	if register != nil {
-		register(q, db, svc)
-	}
-	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+	var svc *governance.RequestService
+	st := teststack.New(t, dsn, teststack.Options{Now: now, Register: func(s *teststack.Stack) {
+		if registerProvisioning {
+			jobs.Register(s.Queue, prov)
+		}
+		n := 0
+		svc = governance.NewRequestService(work.New(s.DB, s.Queue, s.Hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+		if register != nil {
+			register(s.Queue, s.DB, svc)
+		}
+	}})
+	if _, err := st.DB.CreateTenant(context.Background(), governance.Tenant{ID: "contoso", Name: "Contoso"}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
-	if _, err := db.CreateTenant(ctx, governance.Tenant{ID: "contoso", Name: "Contoso"}); err != nil {
-		t.Fatal(err)
-	}
-	return &env{q: q, db: db, svc: svc, hooks: hooks, prov: prov}
+	return &env{q: st.Queue, db: st.DB, svc: svc, hooks: st.Hooks, prov: prov}
 }
 
 func (e *env) template(t *testing.T, approval governance.ApprovalPolicy) {

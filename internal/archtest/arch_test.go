@@ -90,9 +90,10 @@ func violations(pkgs map[string]pkg) []string {
 				out = append(out, fmt.Sprintf("the simulator must import nothing of Steward: %s imports %s", rel(p.path), rel(d)))
 			case top(d) == "cmd" && from != "cmd":
 				out = append(out, fmt.Sprintf("nothing imports a command: %s imports %s", rel(p.path), rel(d)))
-			case strings.HasPrefix(rel(d), "internal/testenv") && from != "internal" && !strings.HasSuffix(p.path, "test"):
-				// Test-support packages (store/storetest, cache/cachetest) may use it.
-				out = append(out, fmt.Sprintf("internal/testenv is for tests only: %s imports it", rel(p.path)))
+			case (strings.HasPrefix(rel(d), "internal/testenv") || strings.HasPrefix(rel(d), "internal/teststack")) &&
+				from != "internal" && !strings.HasSuffix(p.path, "test"):
+				// Test-support packages (store/storetest, cache/cachetest) may use them.
+				out = append(out, fmt.Sprintf("%s is for tests only: %s imports it", rel(d), rel(p.path)))
 			}
 		}
 	}
@@ -122,6 +123,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		m("m365sim"):             {path: m("m365sim"), deps: []string{m("governance")}},
 		m("cmd/steward"):         {path: m("cmd/steward"), deps: []string{m("m365sim"), m("web")}},
 		m("vault"):               {path: m("vault"), deps: []string{m("internal/testenv")}},
+		m("store/storetest"):     {path: m("store/storetest"), deps: []string{m("internal/testenv")}},
+		m("provision"):           {path: m("provision"), deps: []string{m("internal/teststack")}},
 		"fmt":                    {path: "fmt", standard: true},
 		"github.com/google/uuid": {path: "github.com/google/uuid"},
 	}
@@ -135,6 +138,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		"nothing imports a command: web imports cmd/steward",
 		"the simulator must import nothing of Steward: m365sim imports governance",
 		"internal/testenv is for tests only: vault imports it",
+		"internal/teststack is for tests only: provision imports it",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rules missed: %s\ngot:\n%s", want, got)
