@@ -387,6 +387,10 @@ async function loginHint(browser) {
   const problems = watch(page, 'login_hint');
   const url = authorizeURL({ login_hint: HINTED.upn });
   await page.goto(url);
+  // The browser applies autofocus after parsing, asynchronously: on a busy
+  // machine the first sample can still see <body>. Wait (bounded) for a
+  // button to take focus, then check which one it is.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'BUTTON', null, { timeout: 5000 }).catch(() => {});
   const focused = await page.evaluate(() => {
     const el = document.activeElement;
     const d = el?.getAttribute('aria-describedby');
