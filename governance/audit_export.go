@@ -2,6 +2,7 @@ package governance
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -35,4 +36,29 @@ func CSVSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// AuditRecord is an audit event as every JSON export and the API present
+// it: hashes in hex, before and after as JSON values.
+type AuditRecord struct {
+	TenantID    string          `json:"tenantId"`
+	Seq         int64           `json:"seq"`
+	ID          string          `json:"id"`
+	At          time.Time       `json:"at"`
+	Actor       AuditActor      `json:"actor"`
+	Action      string          `json:"action"`
+	SubjectType string          `json:"subjectType,omitempty"`
+	SubjectID   string          `json:"subjectId,omitempty"`
+	Before      json.RawMessage `json:"before,omitempty"`
+	After       json.RawMessage `json:"after,omitempty"`
+	RequestID   string          `json:"requestId,omitempty"`
+	PrevHash    string          `json:"prevHash"`
+	Hash        string          `json:"hash"`
+}
+
+// NewAuditRecord presents e for export.
+func NewAuditRecord(e AuditEvent) AuditRecord {
+	return AuditRecord{TenantID: e.TenantID, Seq: e.Seq, ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action,
+		SubjectType: e.SubjectType, SubjectID: e.SubjectID, Before: e.Before, After: e.After, RequestID: e.RequestID,
+		PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -20,21 +19,8 @@ type AuditTrail interface {
 	Mine(ctx context.Context, p governance.Principal, f governance.AuditFilter) ([]governance.AuditEvent, error)
 }
 
-// AuditRecord is one audit event as the API shows it.
-type AuditRecord struct {
-	Seq         int64                 `json:"seq"`
-	ID          string                `json:"id"`
-	At          time.Time             `json:"at"`
-	Actor       governance.AuditActor `json:"actor"`
-	Action      string                `json:"action"`
-	SubjectType string                `json:"subjectType,omitempty"`
-	SubjectID   string                `json:"subjectId,omitempty"`
-	Before      json.RawMessage       `json:"before,omitempty"`
-	After       json.RawMessage       `json:"after,omitempty"`
-	RequestID   string                `json:"requestId,omitempty"`
-	PrevHash    string                `json:"prevHash"`
-	Hash        string                `json:"hash"`
-}
+// AuditRecord is one audit event as the API (and every JSON export) shows it.
+type AuditRecord = governance.AuditRecord
 
 // AuditPage is one page of the trail in Seq order. NextAfterSeq, when not
 // null, is the afterSeq of the next page.
@@ -43,11 +29,7 @@ type AuditPage struct {
 	NextAfterSeq *int64        `json:"nextAfterSeq"`
 }
 
-func auditRecord(e governance.AuditEvent) AuditRecord {
-	return AuditRecord{Seq: e.Seq, ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, SubjectType: e.SubjectType,
-		SubjectID: e.SubjectID, Before: e.Before, After: e.After, RequestID: e.RequestID,
-		PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
-}
+func auditRecord(e governance.AuditEvent) AuditRecord { return governance.NewAuditRecord(e) }
 
 // auditQuery documents the filters of the audit views; withActor adds
 // actor, which the own view does not take (it is always the caller).

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -214,24 +213,6 @@ func auditExportCSV(ctx context.Context, w io.Writer, db *store.DB, tenant strin
 	return cw.Error()
 }
 
-// auditRecord is an event as exported in JSON: the same fields as the CSV,
-// with before and after as JSON values.
-type auditRecord struct {
-	TenantID    string                `json:"tenant_id"`
-	Seq         int64                 `json:"seq"`
-	ID          string                `json:"id"`
-	At          time.Time             `json:"at"`
-	Actor       governance.AuditActor `json:"actor"`
-	Action      string                `json:"action"`
-	SubjectType string                `json:"subject_type,omitempty"`
-	SubjectID   string                `json:"subject_id,omitempty"`
-	Before      json.RawMessage       `json:"before,omitempty"`
-	After       json.RawMessage       `json:"after,omitempty"`
-	RequestID   string                `json:"request_id,omitempty"`
-	PrevHash    string                `json:"prev_hash"`
-	Hash        string                `json:"hash"`
-}
-
 // auditExportJSON writes one JSON array, element by element, so a large
 // export streams.
 func auditExportJSON(ctx context.Context, w io.Writer, db *store.DB, tenant string, f governance.AuditFilter) error {
@@ -241,9 +222,7 @@ func auditExportJSON(ctx context.Context, w io.Writer, db *store.DB, tenant stri
 	first := true
 	err := auditPages(ctx, db, tenant, f, func(page []governance.AuditEvent) error {
 		for _, e := range page {
-			b, err := json.Marshal(auditRecord{TenantID: e.TenantID, Seq: e.Seq, ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action,
-				SubjectType: e.SubjectType, SubjectID: e.SubjectID, Before: e.Before, After: e.After, RequestID: e.RequestID,
-				PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)})
+			b, err := json.Marshal(governance.NewAuditRecord(e))
 			if err != nil {
 				return err
 			}

@@ -140,7 +140,7 @@ func TestAuditExport(t *testing.T) {
 
 			// JSON: an array of events that still verify as a chain.
 			out = f.cli.mustRun(t, "audit", "export", "--tenant", "contoso", "--format", "json")
-			var evs []auditRecord
+			var evs []governance.AuditRecord
 			if err := json.Unmarshal([]byte(out), &evs); err != nil {
 				t.Fatalf("export is not a JSON array: %v\n%s", err, out)
 			}
@@ -162,7 +162,7 @@ func TestAuditExport(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					out := f.cli.mustRun(t, append([]string{"audit", "export", "--tenant", "contoso", "--format", "json"}, tc.args...)...)
-					var evs []auditRecord
+					var evs []governance.AuditRecord
 					if err := json.Unmarshal([]byte(out), &evs); err != nil {
 						t.Fatalf("not JSON: %v\n%s", err, out)
 					}
@@ -181,7 +181,7 @@ func TestAuditExport(t *testing.T) {
 			}
 			// Tenants stay apart.
 			out = f.cli.mustRun(t, "audit", "export", "--tenant", "fabrikam", "--format", "json")
-			if strings.Contains(out, "contoso") || strings.Count(out, `"tenant_id":"fabrikam"`) != 3 {
+			if strings.Contains(out, "contoso") || strings.Count(out, `"tenantId":"fabrikam"`) != 3 {
 				t.Fatalf("fabrikam export:\n%s", out)
 			}
 		})
