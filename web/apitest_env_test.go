@@ -8,11 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/internal/teststack"
@@ -66,49 +63,19 @@ func apiPrincipals() tokenAuth {
 	}
 }
 
-// apiProvisioner stands in for the provision package: it records which
-// requests reached the provisioning queue.
-type apiProvisioner struct {
-	river.WorkerDefaults[governance.ProvisionRequest]
-	mu   sync.Mutex
-	seen []string
-}
-
-func (w *apiProvisioner) Work(_ context.Context, j *river.Job[governance.ProvisionRequest]) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.seen = append(w.seen, j.Args.TenantID+"/"+j.Args.RequestID)
-	return nil
-}
-
-func (w *apiProvisioner) got() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.seen)
-}
-
-type apiNoGuests struct{}
-
-func (apiNoGuests) IsGuest(context.Context, string, string) (bool, string, error) {
-	return false, "", nil
-}
-func (apiNoGuests) MailNicknameTaken(context.Context, string, string) (bool, error) {
-	return false, nil
-}
-
 // apiEnv is the API over the real services on SQLite.
 type apiEnv struct {
 	srv     *Server
 	db      *store.DB
 	h       http.Handler
-	prov    *apiProvisioner
+	prov    *teststack.Provisioner
 	hookSub string
 }
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	prov := &apiProvisioner{}
+	prov := &teststack.Provisioner{}
 	st := teststack.New(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), teststack.Options{
 		Register: func(s *teststack.Stack) { jobs.Register(s.Queue, prov) },
 	})
@@ -149,7 +116,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 		t.Fatal(err)
 	}
 	n := 0
-	requests := governance.NewRequestService(work.New(db, q, hooks), apiNoGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+	requests := governance.NewRequestService(work.New(db, q, hooks), teststack.NoGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
 	reader := work.NewReader(db)
 	tx := work.New(db, q, hooks)
 	roles := governance.NewRoleService(tx)
@@ -275,9 +242,9 @@ func (e *apiEnv) delivered(t *testing.T, event governance.WebhookEvent, requestI
 func (e *apiEnv) provisioned(t *testing.T, requestID string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if slices.Contains(e.prov.got(), "contoso/"+requestID) {
+		if slices.Contains(e.prov.Got(), "contoso/"+requestID) {
 			return
 		}
 	}
-	t.Fatalf("request %s never reached the provisioning queue (saw %v)", requestID, e.prov.got())
+	t.Fatalf("request %s never reached the provisioning queue (saw %v)", requestID, e.prov.Got())
 }

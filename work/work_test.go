@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/internal/testenv"
 	"github.com/stewardhq/steward/internal/teststack"
@@ -30,38 +28,12 @@ const (
 	bob   = "22222222-2222-4222-8222-222222222222"
 )
 
-// provisionWorker stands in for the provision package: it records which
-// approved requests reached the queue.
-type provisionWorker struct {
-	river.WorkerDefaults[governance.ProvisionRequest]
-	mu   sync.Mutex
-	seen []string
-}
-
-func (w *provisionWorker) Work(_ context.Context, j *river.Job[governance.ProvisionRequest]) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.seen = append(w.seen, j.Args.TenantID+"/"+j.Args.RequestID)
-	return nil
-}
-
-func (w *provisionWorker) got() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.seen)
-}
-
-type noGuests struct{}
-
-func (noGuests) IsGuest(context.Context, string, string) (bool, string, error)   { return false, "", nil }
-func (noGuests) MailNicknameTaken(context.Context, string, string) (bool, error) { return false, nil }
-
 type env struct {
 	q     *jobs.Queue
 	db    *store.DB
 	svc   *governance.RequestService
 	hooks *webhook.Dispatcher
-	prov  *provisionWorker
+	prov  *teststack.Provisioner
 }
 
 func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
@@ -73,14 +45,14 @@ func newEnv(t *testing.T, dsn string, registerProvisioning bool) *env {
 // before the queue starts.
 func newEnvWith(t *testing.T, dsn string, registerProvisioning bool, now func() time.Time, register func(*jobs.Queue, *store.DB, *governance.RequestService)) *env {
 	t.Helper()
-	prov := &provisionWorker{}
+	prov := &teststack.Provisioner{}
 	var svc *governance.RequestService
 	st := teststack.New(t, dsn, teststack.Options{Now: now, Register: func(s *teststack.Stack) {
 		if registerProvisioning {
 			jobs.Register(s.Queue, prov)
 		}
 		n := 0
-		svc = governance.NewRequestService(work.New(s.DB, s.Queue, s.Hooks), noGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
+		svc = governance.NewRequestService(work.New(s.DB, s.Queue, s.Hooks), teststack.NoGuests{}, func() string { n++; return fmt.Sprintf("req-%d", n) })
 		if register != nil {
 			register(s.Queue, s.DB, svc)
 		}
@@ -167,7 +139,7 @@ func TestRequestLifecycleCommitsEverythingTogether(t *testing.T) {
 			if err != nil || r.State != governance.StateApproved {
 				t.Fatalf("decide: %+v %v", r, err)
 			}
-			eventually(t, "the provisioning job", func() bool { return slices.Equal(e.prov.got(), []string{"contoso/" + r.ID}) })
+			eventually(t, "the provisioning job", func() bool { return slices.Equal(e.prov.Got(), []string{"contoso/" + r.ID}) })
 			eventually(t, "the request.approved webhook", func() bool {
 				mu.Lock()
 				defer mu.Unlock()
