@@ -140,6 +140,7 @@ func (s *Sim) Handler() http.Handler {
 	mux.Handle("/connector/", bot)
 	s.inspectRoutes(mux)
 	s.adminRoutes(mux)
+	s.appAdminRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inspect", http.StatusFound)
 	})

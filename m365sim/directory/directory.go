@@ -86,6 +86,10 @@ type App struct {
 	// IdentifierURI is the App ID URI tokens for this app's API name as
 	// audience (api://<host>/<appId>); empty means api://<appId>.
 	IdentifierURI string `json:"identifierUri,omitempty"`
+	// Certificates are the certificate credentials accepted (client
+	// assertions signed with their keys), base64 DER; a fixture may give
+	// PEM, which AddApp converts. See certificates.go.
+	Certificates []string `json:"certificates,omitempty"`
 	// BotEndpoint, for a bot, is where the simulated Teams channel delivers
 	// activities.
 	BotEndpoint string `json:"botEndpoint,omitempty"`
@@ -272,6 +276,9 @@ func (d *Directory) AddApp(tid string, a App) error {
 	if _, ok := ts.apps[a.AppID]; ok {
 		return fmt.Errorf("%w: app %s exists in tenant %s", ErrConflict, a.AppID, tid)
 	}
+	if a.Certificates, err = normaliseCertificates(a.Certificates); err != nil {
+		return fmt.Errorf("app %s: %w", a.AppID, err)
+	}
 	c := cloneApp(a)
 	ts.apps[a.AppID] = &c
 	return nil
@@ -310,6 +317,7 @@ func (d *Directory) Apps(tid string) ([]App, error) {
 
 func cloneApp(a App) App {
 	a.Secrets = slices.Clone(a.Secrets)
+	a.Certificates = slices.Clone(a.Certificates)
 	a.AppRoles = slices.Clone(a.AppRoles)
 	a.Scopes = slices.Clone(a.Scopes)
 	a.RedirectURIs = slices.Clone(a.RedirectURIs)

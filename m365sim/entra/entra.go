@@ -1,7 +1,8 @@
 // Package entra simulates the Microsoft Entra ID v2.0 endpoints Steward
 // talks to: OpenID discovery, JWKS, the token endpoint (client credentials,
-// authorization code with PKCE, refresh token, on-behalf-of) and an
-// interactive authorize page. It signs RS256 tokens with the shapes
+// authorization code with PKCE, refresh token, on-behalf-of; clients
+// authenticate with a secret or a certificate, i.e. a signed client
+// assertion) and an interactive authorize page. It signs RS256 tokens with the shapes
 // Microsoft documents and verifies them for the simulated resource servers
 // (simauth.Verifier), so Steward cannot tell it from login.microsoftonline.com
 // except by its base URL.
@@ -24,6 +25,16 @@
 //     only redirects.
 //   - Refresh tokens are single use (rotated on every redemption) and a
 //     failed redemption still consumes an authorization code.
+//   - Client assertions are single use too: they must carry jti and exp,
+//     and a jti the app already authenticated with is refused until the
+//     assertion expires (RFC 7523 §3 allows this; Entra documents no replay
+//     check, and MSAL.NET has reused an assertion until it nearly expired,
+//     so a client that caches assertions works there but not here).
+//     Presenting a secret and an assertion together is refused as
+//     malformed.
+//   - Secrets and certificates are registered per tenant (on the app's
+//     entry in each tenant), where Entra keeps them on the application
+//     object in its home tenant.
 //   - Consent is never prompted for: a permission not consented is
 //     AADSTS65001 (consent_required at the authorize endpoint). Consent is
 //     the directory's App.Scopes: names with a dot (User.Read)
@@ -105,6 +116,9 @@ type Entra struct {
 	codes   map[string]*authCode
 	refresh map[string]*refreshGrant
 	issued  map[statKey]int
+	// assertions remembers the client assertions accepted (app id and jti)
+	// until they expire, so none authenticates twice.
+	assertions map[string]time.Time
 }
 
 var _ simauth.Verifier = (*Entra)(nil)
@@ -129,6 +143,8 @@ func New(opts Options) (*Entra, error) {
 		codes:    map[string]*authCode{},
 		refresh:  map[string]*refreshGrant{},
 		issued:   map[statKey]int{},
+
+		assertions: map[string]time.Time{},
 	}
 	if e.now == nil {
 		e.now = time.Now

@@ -50,46 +50,6 @@ type tokenResponse struct {
 	IDToken      string `json:"id_token,omitempty"`
 }
 
-type clientCred struct{ id, secret string }
-
-// clientCredentials reads client_id and client_secret from HTTP Basic
-// (form-url-encoded per RFC 6749 §2.3.1) or from the body.
-func clientCredentials(r *http.Request) clientCred {
-	if id, secret, ok := r.BasicAuth(); ok {
-		uid, err1 := url.QueryUnescape(id)
-		usecret, err2 := url.QueryUnescape(secret)
-		if err1 == nil && err2 == nil {
-			return clientCred{uid, usecret}
-		}
-		return clientCred{id, secret}
-	}
-	return clientCred{r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")}
-}
-
-// authenticate checks the client's secret and returns azpacr. An app with
-// secrets is a confidential client and must present one; an app without is
-// public and must not, unless the grant needs a confidential client.
-func authenticate(app directory.App, cred clientCred, confidentialOnly bool) (string, *aadError) {
-	if len(app.Secrets) == 0 {
-		if cred.secret != "" {
-			return "", newErr(http.StatusUnauthorized, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
-		}
-		if confidentialOnly {
-			return "", newErr(http.StatusUnauthorized, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
-		}
-		return "0", nil
-	}
-	if cred.secret == "" {
-		return "", newErr(http.StatusUnauthorized, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
-	}
-	for _, s := range app.Secrets {
-		if subtle.ConstantTimeCompare([]byte(s), []byte(cred.secret)) == 1 {
-			return "1", nil
-		}
-	}
-	return "", newErr(http.StatusUnauthorized, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", app.AppID)
-}
-
 func (e *Entra) expiresIn() int { return int(e.lifetime/time.Second) - 1 }
 
 func (e *Entra) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +82,7 @@ func (e *Entra) token(r *http.Request) (tokenResponse, *aadError) {
 	if grant == "" {
 		return tokenResponse{}, errMissing("grant_type")
 	}
-	cred := clientCredentials(r)
+	cred := clientCredentials(r, tenant)
 	if cred.id == "" {
 		return tokenResponse{}, errMissing("client_id")
 	}
@@ -147,7 +107,8 @@ func (e *Entra) clientCredentialsGrant(tid string, cred clientCred, form url.Val
 	if err != nil {
 		return tokenResponse{}, errAppNotFound(cred.id, tid)
 	}
-	if _, aerr := authenticate(app, cred, true); aerr != nil {
+	azpacr, aerr := e.authenticate(tid, app, cred, true)
+	if aerr != nil {
 		return tokenResponse{}, aerr
 	}
 	scope := form.Get("scope")
@@ -162,7 +123,7 @@ func (e *Entra) clientCredentialsGrant(tid string, cred clientCred, form url.Val
 	if aerr != nil {
 		return tokenResponse{}, aerr
 	}
-	at, err := e.appToken(tid, app.AppID, res.aud, res.appRoles(app))
+	at, err := e.appToken(tid, app.AppID, azpacr, res.aud, res.appRoles(app))
 	if err != nil {
 		return tokenResponse{}, errInternal()
 	}
@@ -210,7 +171,7 @@ func (e *Entra) authorizationCodeGrant(tid string, cred clientCred, form url.Val
 	if err != nil {
 		return tokenResponse{}, errAppNotFound(cred.id, c.tid)
 	}
-	azpacr, aerr := authenticate(app, cred, false)
+	azpacr, aerr := e.authenticate(c.tid, app, cred, false)
 	if aerr != nil {
 		return tokenResponse{}, aerr
 	}
@@ -273,7 +234,7 @@ func (e *Entra) refreshTokenGrant(tid string, cred clientCred, form url.Values) 
 	if err != nil {
 		return tokenResponse{}, errAppNotFound(cred.id, g.tid)
 	}
-	azpacr, aerr := authenticate(app, cred, false)
+	azpacr, aerr := e.authenticate(g.tid, app, cred, false)
 	if aerr != nil {
 		return tokenResponse{}, aerr
 	}
@@ -322,7 +283,7 @@ func (e *Entra) onBehalfOfGrant(tid string, cred clientCred, form url.Values) (t
 	if err != nil {
 		return tokenResponse{}, errAppNotFound(cred.id, tid)
 	}
-	azpacr, aerr := authenticate(app, cred, true)
+	azpacr, aerr := e.authenticate(tid, app, cred, true)
 	if aerr != nil {
 		return tokenResponse{}, aerr
 	}
@@ -383,7 +344,8 @@ func scopeString(res resource, scp []string) string {
 }
 
 // pruneLocked forgets codes and refresh tokens long past expiry, keeping
-// recently used ones so a replay is reported as such. e.mu must be held.
+// recently used ones so a replay is reported as such, and the jti of
+// expired client assertions. e.mu must be held.
 func (e *Entra) pruneLocked() {
 	cutoff := e.now().Add(-time.Hour)
 	for k, c := range e.codes {
@@ -394,6 +356,13 @@ func (e *Entra) pruneLocked() {
 	for k, g := range e.refresh {
 		if g.expires.Before(cutoff) {
 			delete(e.refresh, k)
+		}
+	}
+	// An expired assertion is refused for its time, so its jti can go.
+	now := e.now()
+	for k, until := range e.assertions {
+		if !now.Before(until) {
+			delete(e.assertions, k)
 		}
 	}
 }

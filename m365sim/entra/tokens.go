@@ -165,11 +165,11 @@ func (e *Entra) sign(c tokenClaims) (string, error) {
 	return s, nil
 }
 
-// appToken mints an app-only access token. azpacr "1": the client proved a
-// secret.
-func (e *Entra) appToken(tid, appID, aud string, roles []string) (string, error) {
+// appToken mints an app-only access token. azpacr says how the client
+// authenticated: "1" a secret, "2" a certificate.
+func (e *Entra) appToken(tid, appID, azpacr, aud string, roles []string) (string, error) {
 	c := e.baseClaims(tid, aud, e.lifetime)
-	c.Azp, c.Azpacr, c.Idtyp = appID, "1", "app"
+	c.Azp, c.Azpacr, c.Idtyp = appID, azpacr, "app"
 	c.Oid = servicePrincipalID(tid, appID)
 	c.Sub = c.Oid
 	c.Roles = roles
@@ -215,7 +215,7 @@ func (e *Entra) IssueAppToken(tenantID, appID, resource string) (string, error) 
 	if aerr != nil {
 		return "", fmt.Errorf("entra: issue app token: %w", aerr)
 	}
-	tok, err := e.appToken(t.ID, app.AppID, res.aud, res.appRoles(app))
+	tok, err := e.appToken(t.ID, app.AppID, "1", res.aud, res.appRoles(app))
 	if err == nil {
 		e.count(t.ID, app.AppID, "issue_app")
 	}
