@@ -183,15 +183,9 @@ func (s *ReadService) AllRequests(ctx context.Context, p Principal, states []Req
 }
 
 func (s *ReadService) list(ctx context.Context, p Principal, q RequestQuery, page Page) (RequestPage, error) {
-	limit := page.Limit
-	if limit == 0 {
-		limit = RequestPageDefault
-	}
-	if limit < 1 || limit > RequestPageMax {
-		return RequestPage{}, Errorf(KindInvalid, "page_limit_invalid", "limit must be 1 to %d", RequestPageMax)
-	}
-	if page.Before.IsZero() != (page.BeforeID == "") {
-		return RequestPage{}, Errorf(KindInvalid, "page_cursor_invalid", "before and beforeId go together: pass both from the previous page's next")
+	limit, err := page.Size(RequestPageDefault, RequestPageMax)
+	if err != nil {
+		return RequestPage{}, err
 	}
 	// One row more than asked says whether another page follows.
 	q.Limit, q.Before, q.BeforeID = limit+1, page.Before, page.BeforeID

@@ -49,12 +49,28 @@ func timeOrNull(t time.Time) sql.NullTime {
 	return sql.NullTime{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
 }
 
-// CreateAPIKey stores k with its hash (governance.HashAPIKey of the
-// plaintext) at version 1 and returns it as stored; k.CreatedAt is the
-// transaction's clock. Errors: KindInvalid (k.Validate, an expiry not after
-// creation), KindConflict (the tenant has a key with this id: make a new key
-// and retry), KindNotFound (no such tenant).
+// CreateAPIKey stores k with its hash in its own transaction.
+// Errors: as CreateAPIKeyTx.
 func (db *DB) CreateAPIKey(ctx context.Context, k governance.APIKey, hash []byte) (governance.APIKey, error) {
+	var out governance.APIKey
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = db.CreateAPIKeyTx(ctx, tx, k, hash)
+		return err
+	})
+	if err != nil {
+		return governance.APIKey{}, err
+	}
+	return out, nil
+}
+
+// CreateAPIKeyTx stores k with its hash (governance.HashAPIKey of the
+// plaintext) at version 1 inside tx (with its audit row, say) and returns it
+// as stored; k.CreatedAt is the transaction's clock. Errors: KindInvalid
+// (k.Validate, an expiry not after creation), KindConflict (the tenant has a
+// key with this id: make a new key and retry), KindNotFound (no such
+// tenant).
+func (db *DB) CreateAPIKeyTx(ctx context.Context, tx *Tx, k governance.APIKey, hash []byte) (governance.APIKey, error) {
 	if err := k.Validate(); err != nil {
 		return governance.APIKey{}, err
 	}
@@ -65,26 +81,22 @@ func (db *DB) CreateAPIKey(ctx context.Context, k governance.APIKey, hash []byte
 	if err != nil {
 		return governance.APIKey{}, fmt.Errorf("store: create API key: %w", err)
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		k.CreatedAt, k.Version = tx.Now, 1
-		k.LastUsedAt, k.RevokedAt = time.Time{}, time.Time{}
-		if !k.ExpiresAt.IsZero() && !k.ExpiresAt.After(k.CreatedAt) {
-			return governance.Errorf(governance.KindInvalid, "api_key_expiry_invalid", "an API key must expire in the future")
-		}
-		k.ExpiresAt = timeOrNull(k.ExpiresAt).Time
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (tenant_id, key_id, name, prefix, hash, scopes, created_by, created_at, expires_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`,
-			k.TenantID, k.ID, k.Name, k.Prefix, hash, string(scopes), k.CreatedBy, k.CreatedAt, timeOrNull(k.ExpiresAt))
-		switch {
-		case isUniqueViolation(err):
-			return conflict("api_key_exists", "tenant %q already has an API key %q", k.TenantID, k.ID)
-		case isForeignKeyViolation(err):
-			return notFound("tenant_not_found", "tenant %q does not exist", k.TenantID)
-		}
-		return classify("create API key", err)
-	})
-	if err != nil {
-		return governance.APIKey{}, err
+	k.CreatedAt, k.Version = tx.Now, 1
+	k.LastUsedAt, k.RevokedAt = time.Time{}, time.Time{}
+	if !k.ExpiresAt.IsZero() && !k.ExpiresAt.After(k.CreatedAt) {
+		return governance.APIKey{}, governance.Errorf(governance.KindInvalid, "api_key_expiry_invalid", "an API key must expire in the future")
+	}
+	k.ExpiresAt = timeOrNull(k.ExpiresAt).Time
+	_, err = tx.ExecContext(ctx, `INSERT INTO api_keys (tenant_id, key_id, name, prefix, hash, scopes, created_by, created_at, expires_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`,
+		k.TenantID, k.ID, k.Name, k.Prefix, hash, string(scopes), k.CreatedBy, k.CreatedAt, timeOrNull(k.ExpiresAt))
+	switch {
+	case isUniqueViolation(err):
+		return governance.APIKey{}, conflict("api_key_exists", "tenant %q already has an API key %q", k.TenantID, k.ID)
+	case isForeignKeyViolation(err):
+		return governance.APIKey{}, notFound("tenant_not_found", "tenant %q does not exist", k.TenantID)
+	case err != nil:
+		return governance.APIKey{}, classify("create API key", err)
 	}
 	return k, nil
 }
@@ -105,7 +117,17 @@ func (db *DB) APIKeyForAuth(ctx context.Context, tenantID, keyID string) (govern
 
 // APIKey returns one key of the tenant, without its hash. Errors: KindNotFound.
 func (db *DB) APIKey(ctx context.Context, tenantID, keyID string) (governance.APIKey, error) {
-	k, err := scanAPIKey(db.reader.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 AND key_id = $2`, tenantID, keyID))
+	return apiKeyRow(db.reader.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 AND key_id = $2`, tenantID, keyID), tenantID, keyID)
+}
+
+// APIKeyTx is APIKey inside tx, so that a change's audit row records what
+// it changed. Errors: KindNotFound.
+func (db *DB) APIKeyTx(ctx context.Context, tx *Tx, tenantID, keyID string) (governance.APIKey, error) {
+	return apiKeyRow(tx.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 AND key_id = $2`, tenantID, keyID), tenantID, keyID)
+}
+
+func apiKeyRow(row *sql.Row, tenantID, keyID string) (governance.APIKey, error) {
+	k, err := scanAPIKey(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return governance.APIKey{}, notFound("api_key_not_found", "tenant %q has no API key %q", tenantID, keyID)
 	}
@@ -132,23 +154,27 @@ func (db *DB) APIKeys(ctx context.Context, tenantID string) ([]governance.APIKey
 }
 
 // RevokeAPIKey marks a key revoked at at (the transaction's clock when at is
-// zero); from then on it no longer authenticates. Revoking a revoked key
-// changes nothing and keeps the first revocation time. Errors: KindNotFound.
+// zero) in its own transaction. Errors: as RevokeAPIKeyTx.
 func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		if at.IsZero() {
-			at = tx.Now
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $3, version = version + 1
-			WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL`, tenantID, keyID, timeOrNull(at))
-		if err != nil {
-			return classify("revoke API key", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return nil
-		}
-		return apiKeyExists(ctx, tx, tenantID, keyID)
-	})
+	return db.InTx(ctx, func(tx *Tx) error { return db.RevokeAPIKeyTx(ctx, tx, tenantID, keyID, at) })
+}
+
+// RevokeAPIKeyTx marks a key revoked at at (tx.Now when at is zero) inside
+// tx; from then on it no longer authenticates. Revoking a revoked key
+// changes nothing and keeps the first revocation time. Errors: KindNotFound.
+func (db *DB) RevokeAPIKeyTx(ctx context.Context, tx *Tx, tenantID, keyID string, at time.Time) error {
+	if at.IsZero() {
+		at = tx.Now
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $3, version = version + 1
+		WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL`, tenantID, keyID, timeOrNull(at))
+	if err != nil {
+		return classify("revoke API key", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	return apiKeyExists(ctx, tx, tenantID, keyID)
 }
 
 // TouchAPIKey records that a key was used at at. It does not change the

@@ -36,7 +36,12 @@ func (db *DB) UnassignRole(ctx context.Context, tx *Tx, tenantID string, role go
 		return classify("unassign role", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("role_assignment_not_found", "%s %s does not have the role %s", subjectType, subjectID, role)
+		// The subject's type is in the format, not an argument: the words
+		// translate with the rest of the message.
+		if subjectType == "group" {
+			return notFound("role_assignment_not_found", "group %s does not have the role %s", subjectID, role)
+		}
+		return notFound("role_assignment_not_found", "user %s does not have the role %s", subjectID, role)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/stewardhq/steward/governance"
 )
@@ -121,16 +122,59 @@ func (db *DB) DeleteTenant(ctx context.Context, tenantID string) error {
 }
 
 // staleOrMissing explains why a versioned update touched no row: the row is
-// gone (KindNotFound) or someone else updated it first (KindConflict).
+// gone (KindNotFound) or someone else updated it first (KindConflict). what
+// names the kind of row; its messages name it in their format, so that
+// they translate whole.
 func staleOrMissing(ctx context.Context, tx *Tx, what, query string, args ...any) error {
 	var v int64
 	err := tx.QueryRowContext(ctx, query, args...).Scan(&v)
+	id := args[len(args)-1]
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound(what+"_not_found", "%s %q does not exist", what, args[len(args)-1])
+		return missingRow(what, id)
 	}
 	if err != nil {
 		return classify("update "+what, err)
 	}
-	return conflict(what+"_version_conflict",
-		"%s %q was changed by someone else (now at version %d): reload it and apply your change again", what, args[len(args)-1], v)
+	return staleRow(what, id, v)
+}
+
+// missingRow is the not-found error of a row of kind what.
+func missingRow(what string, id any) error {
+	code := what + "_not_found"
+	switch what {
+	case "tenant":
+		return notFound(code, "tenant %q does not exist", id)
+	case "template":
+		return notFound(code, "there is no template %q", id)
+	case "request":
+		return notFound(code, "there is no request %q", id)
+	case "webhook":
+		return notFound(code, "webhook %q does not exist", id)
+	case "secret":
+		return notFound(code, "secret %q does not exist", id)
+	case "data_key":
+		return notFound(code, "data key %q does not exist", id)
+	}
+	return fmt.Errorf("store: no message for a missing %s", what)
+}
+
+// staleRow is the conflict of an update of a row of kind what that another
+// writer updated first, to version v.
+func staleRow(what string, id any, v int64) error {
+	code := what + "_version_conflict"
+	switch what {
+	case "tenant":
+		return conflict(code, "tenant %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	case "template":
+		return conflict(code, "template %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	case "request":
+		return conflict(code, "request %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	case "webhook":
+		return conflict(code, "webhook %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	case "secret":
+		return conflict(code, "secret %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	case "data_key":
+		return conflict(code, "data key %q was changed by someone else (now at version %d): reload it and apply your change again", id, v)
+	}
+	return fmt.Errorf("store: no message for a stale %s", what)
 }

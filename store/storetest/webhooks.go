@@ -17,6 +17,9 @@ func runWebhooks(t *testing.T, migrated func(t *testing.T) (*store.DB, *testenv.
 	t.Run("Webhooks", func(t *testing.T) { db, c := migrated(t); testWebhooks(t, db, c) })
 	t.Run("WebhookDeliveries", func(t *testing.T) { db, c := migrated(t); testDeliveries(t, db, c) })
 	t.Run("WebhookTenantIsolation", func(t *testing.T) { db, _ := migrated(t); testWebhookIsolation(t, db) })
+	t.Run("WebhookChangesInATransaction", func(t *testing.T) { db, _ := migrated(t); testWebhookTx(t, db) })
+	t.Run("WebhookDeliveryPaging", func(t *testing.T) { db, c := migrated(t); testDeliveryPaging(t, db, c) })
+	t.Run("WebhookDeliveryRestart", func(t *testing.T) { db, _ := migrated(t); testDeliveryRestart(t, db) })
 }
 
 func mkWebhook(t *testing.T, db *store.DB, tenant, id string, events ...governance.WebhookEvent) governance.WebhookSubscription {
