@@ -7,10 +7,11 @@ import (
 )
 
 // userJSON is a user as Graph serialises it. Graph's default user
-// projection always carries these properties, null when empty.
+// projection always carries these properties, null when empty; city and
+// state exist on every user (selectable) though the fixture sets none.
 func userJSON(u directory.User) map[string]any {
 	m := toMap(u)
-	for _, k := range []string{"mail", "jobTitle", "officeLocation", "preferredLanguage", "surname", "givenName", "department", "companyName", "country", "usageLocation"} {
+	for _, k := range []string{"mail", "jobTitle", "officeLocation", "preferredLanguage", "surname", "givenName", "department", "companyName", "country", "usageLocation", "city", "state"} {
 		if _, ok := m[k]; !ok {
 			m[k] = nil
 		}
