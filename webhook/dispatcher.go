@@ -102,12 +102,6 @@ func randomID(prefix string) (string, error) {
 	return prefix + hex.EncodeToString(b), nil
 }
 
-// Subscribe creates a subscription in p's tenant and returns it with its
-// signing secret. The secret is returned this once and stored only sealed in
-// the vault: show it to the user now, it cannot be read back.
-//
-// Errors: KindUnauthenticated, KindForbidden (needs integration_manager),
-// KindInvalid (sub.Validate); otherwise what the vault or store returned.
 // withoutURL describes a transport error without its URL: webhook URLs
 // are often capability URLs (a key in the path or query), and the delivery
 // log is shown to administrators.
@@ -117,50 +111,6 @@ func withoutURL(err error) string {
 		return ue.Op + ": " + ue.Err.Error()
 	}
 	return err.Error()
-}
-
-func (d *Dispatcher) Subscribe(ctx context.Context, p governance.Principal, sub governance.WebhookSubscription) (governance.WebhookSubscription, string, error) {
-	if err := p.Require(governance.RoleIntegrationManager); err != nil {
-		return governance.WebhookSubscription{}, "", err
-	}
-	id, err := randomID("wh_")
-	if err != nil {
-		return governance.WebhookSubscription{}, "", err
-	}
-	sub.TenantID, sub.ID, sub.CreatedBy = p.TenantID, id, p.ID
-	if err := sub.Validate(d.opts.DevMode); err != nil {
-		return governance.WebhookSubscription{}, "", err
-	}
-	secret, err := NewSecret()
-	if err != nil {
-		return governance.WebhookSubscription{}, "", err
-	}
-	// Secret first: a subscription row without its secret could never be
-	// delivered, while a secret without its row is only an orphan we remove.
-	if err := d.vault.PutSecret(ctx, sub.TenantID, SecretName(sub.ID), []byte(secret)); err != nil {
-		return governance.WebhookSubscription{}, "", fmt.Errorf("webhook: subscribe: %w", err)
-	}
-	created, err := d.db.CreateWebhook(ctx, sub)
-	if err != nil {
-		_ = d.vault.DeleteSecret(context.WithoutCancel(ctx), sub.TenantID, SecretName(sub.ID))
-		return governance.WebhookSubscription{}, "", fmt.Errorf("webhook: subscribe: %w", err)
-	}
-	return created, secret, nil
-}
-
-// Unsubscribe deletes a subscription of p's tenant, its delivery log and its
-// secret. Errors: KindUnauthenticated, KindForbidden, KindNotFound.
-func (d *Dispatcher) Unsubscribe(ctx context.Context, p governance.Principal, subscriptionID string) error {
-	if err := p.Require(governance.RoleIntegrationManager); err != nil {
-		return err
-	}
-	if err := d.db.DeleteWebhook(ctx, p.TenantID, subscriptionID); err != nil {
-		return fmt.Errorf("webhook: unsubscribe: %w", err)
-	}
-	if err := d.vault.DeleteSecret(ctx, p.TenantID, SecretName(subscriptionID)); err != nil && !governance.IsKind(err, governance.KindNotFound) {
-		return fmt.Errorf("webhook: unsubscribe: delete secret: %w", err)
-	}
-	return nil
 }
 
 // payload is the Standard Webhooks payload shape.
@@ -210,42 +160,6 @@ func (d *Dispatcher) Emit(ctx context.Context, tx *store.Tx, tenantID string, ev
 		}
 	}
 	return nil
-}
-
-// Redeliver sends a delivery of tenantID again, with a fresh budget of
-// attempts, keeping its message id so the receiver can tell it is the same
-// message. For the admin center's "resend" button.
-//
-// Errors: KindUnauthenticated, KindForbidden, KindNotFound (also for another
-// tenant's delivery), KindConflict (the delivery is still being attempted).
-func (d *Dispatcher) Redeliver(ctx context.Context, p governance.Principal, tenantID, deliveryID string) error {
-	if err := p.Require(governance.RoleIntegrationManager); err != nil {
-		return err
-	}
-	if p.Kind != governance.PrincipalSystem && p.TenantID != tenantID {
-		// Another tenant's delivery does not exist, as far as p can tell.
-		return governance.Errorf(governance.KindNotFound, "webhook_delivery_not_found", "tenant %q has no webhook delivery %q", tenantID, deliveryID)
-	}
-	return d.db.InTx(ctx, func(tx *store.Tx) error {
-		del, err := d.db.Delivery(ctx, tenantID, deliveryID)
-		if err != nil {
-			return fmt.Errorf("webhook: redeliver: %w", err)
-		}
-		if del.Status == governance.DeliveryPending || del.Status == governance.DeliveryRetrying {
-			// A second job would race the first and send the message twice.
-			return governance.Errorf(governance.KindConflict, "webhook_delivery_in_progress",
-				"this delivery is still being attempted; wait until it has succeeded or failed")
-		}
-		del.Status, del.Error, del.NextAttemptAt = governance.DeliveryPending, "", tx.Now
-		if _, err := d.db.UpdateDeliveryTx(ctx, tx, del); err != nil {
-			return fmt.Errorf("webhook: redeliver: %w", err)
-		}
-		if _, err := d.q.InsertTx(ctx, tx.Tx, deliveryArgs{Tenant: jobs.Tenant{TenantID: tenantID}, DeliveryID: deliveryID},
-			&river.InsertOpts{MaxAttempts: d.opts.MaxAttempts}); err != nil {
-			return fmt.Errorf("webhook: redeliver: %w", err)
-		}
-		return nil
-	})
 }
 
 // deliveryArgs is the job that makes one attempt at one delivery.
