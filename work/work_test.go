@@ -156,7 +156,8 @@ func TestRequestLifecycleCommitsEverythingTogether(t *testing.T) {
 			for _, ev := range chain {
 				actions = append(actions, ev.Action)
 			}
-			if !slices.Equal(actions, []string{"request.created", "request.stage_approved", "request.approved"}) {
+			// The subscription made above is audited too, first.
+			if !slices.Equal(actions, []string{"webhook.created", "request.created", "request.stage_approved", "request.approved"}) {
 				t.Fatalf("audit trail %v", actions)
 			}
 		})
@@ -184,8 +185,9 @@ func TestFailureRollsBackEveryWrite(t *testing.T) {
 	if rs, _ := e.db.Requests(ctx, "contoso", store.RequestQuery{}); len(rs) != 0 {
 		t.Fatalf("%d requests left behind", len(rs))
 	}
-	if chain, _ := e.db.AuditChain(ctx, "contoso", 1, 1000); len(chain) != 0 {
-		t.Fatalf("%d audit rows left behind", len(chain))
+	// Only the subscription's own row, written before the failed submit.
+	if chain, _ := e.db.AuditChain(ctx, "contoso", 1, 1000); len(chain) != 1 || chain[0].Action != "webhook.created" {
+		t.Fatalf("%d audit rows left behind", len(chain)-1)
 	}
 	if ds, _ := e.db.Deliveries(ctx, "contoso", sub.ID, 50, time.Time{}); len(ds) != 0 {
 		t.Fatalf("%d webhook deliveries left behind", len(ds))
