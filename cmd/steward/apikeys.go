@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/identity"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/telemetry"
 )
@@ -24,8 +23,12 @@ const apikeysHelp = `steward apikeys: say what to do:
                     revoke a key; integrations using it are refused from then on
 scopes: ` + "requests:read, requests:write, templates:read, templates:write, audit:read, webhooks:manage"
 
-// apikeysActor is who the audit trail names for keys managed from the CLI.
-var apikeysActor = governance.AuditActor{Type: governance.AuditActorSystem, ID: "steward-cli", Name: "steward apikeys"}
+// apikeysPrincipal is who keys managed from the CLI are managed by: the
+// system, acting in one tenant (an operator with the database and the
+// pepper can do anything anyway). The audit trail names it as the actor.
+func apikeysPrincipal(tenant string) governance.Principal {
+	return governance.Principal{Kind: governance.PrincipalSystem, TenantID: tenant, ID: "steward-cli", Name: "steward apikeys"}
+}
 
 func runAPIKeys(ctx context.Context, env *cmdEnv, args []string) error {
 	tenant := env.fs.String("tenant", "", "Tenant id.")
@@ -53,7 +56,7 @@ func runAPIKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		if *tenant == "" || *name == "" || *scopes == "" {
 			return usage("say which tenant, what the key is for and what it may do: --tenant ID --name NAME --scopes %s", strings.Join(governance.Scopes, ","))
 		}
-		key = governance.APIKey{TenantID: *tenant, Name: *name, Scopes: splitScopes(*scopes), CreatedBy: apikeysActor.ID}
+		key = governance.APIKey{Name: *name, Scopes: splitScopes(*scopes)}
 		if err := governance.ValidateScopes(key.Scopes); err != nil {
 			_, msg := governance.Public(err)
 			return usage("%s", msg)
@@ -107,13 +110,15 @@ func runAPIKeys(ctx context.Context, env *cmdEnv, args []string) error {
 	if _, err := db.Tenant(ctx, *tenant); err != nil {
 		return err
 	}
+	keys := identity.NewKeyManager(db, pepper, identity.KeyManagerOptions{})
+	p := apikeysPrincipal(*tenant)
 	switch verb {
 	case "create":
-		return apikeysCreate(ctx, env, db, pepper, key, lifetime)
+		return apikeysCreate(ctx, env, keys, p, key, lifetime)
 	case "list":
-		return apikeysList(ctx, env, db, *tenant)
+		return apikeysList(ctx, env, keys, p)
 	default: // revoke
-		return apikeysRevoke(ctx, env, db, *tenant, *keyID)
+		return apikeysRevoke(ctx, env, keys, p, *keyID)
 	}
 }
 
@@ -149,35 +154,13 @@ func parseLifetime(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// apikeyAttempts bounds retries when a new key's random id is taken in its
-// tenant (one chance in 62^8 per existing key).
-const apikeyAttempts = 3
-
-func apikeysCreate(ctx context.Context, env *cmdEnv, db *store.DB, pepper []byte, k governance.APIKey, lifetime time.Duration) error {
+func apikeysCreate(ctx context.Context, env *cmdEnv, keys *identity.KeyManager, p governance.Principal, k governance.APIKey, lifetime time.Duration) error {
 	if lifetime > 0 {
 		k.ExpiresAt = time.Now().Add(lifetime)
 	}
-	var (
-		plaintext string
-		created   governance.APIKey
-		err       error
-	)
-	for range apikeyAttempts {
-		plaintext, k.ID, err = governance.NewAPIKey(rand.Reader, k.TenantID)
-		if err != nil {
-			return err
-		}
-		k.Prefix = governance.APIKeyPrefix(k.TenantID, k.ID)
-		created, err = db.CreateAPIKey(ctx, k, governance.HashAPIKey(pepper, plaintext))
-		if !governance.IsKind(err, governance.KindConflict) {
-			break
-		}
-	}
+	created, plaintext, err := keys.Create(ctx, p, k)
 	if err != nil {
 		return err
-	}
-	if err := recordAPIKeyAudit(ctx, db, "api_key.created", nil, created); err != nil {
-		return fmt.Errorf("API key %s was created and works, but recording it in the audit trail failed: %w", created.Prefix, err)
 	}
 	expiry := "never expires"
 	if !created.ExpiresAt.IsZero() {
@@ -193,8 +176,8 @@ func apikeysCreate(ctx context.Context, env *cmdEnv, db *store.DB, pepper []byte
 	return nil
 }
 
-func apikeysList(ctx context.Context, env *cmdEnv, db *store.DB, tenant string) error {
-	keys, err := db.APIKeys(ctx, tenant)
+func apikeysList(ctx context.Context, env *cmdEnv, km *identity.KeyManager, p governance.Principal) error {
+	keys, err := km.List(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -231,62 +214,15 @@ func listTime(t time.Time, zero string) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func apikeysRevoke(ctx context.Context, env *cmdEnv, db *store.DB, tenant, id string) error {
-	before, err := db.APIKey(ctx, tenant, id)
+func apikeysRevoke(ctx context.Context, env *cmdEnv, keys *identity.KeyManager, p governance.Principal, id string) error {
+	k, revoked, err := keys.Revoke(ctx, p, id)
 	if err != nil {
 		return err
 	}
-	if !before.RevokedAt.IsZero() {
-		fmt.Fprintf(env.stdout, "API key %s of tenant %s was already revoked on %s; nothing to do\n", id, tenant, before.RevokedAt.Format(time.RFC3339))
+	if !revoked {
+		fmt.Fprintf(env.stdout, "API key %s of tenant %s was already revoked on %s; nothing to do\n", id, p.TenantID, k.RevokedAt.Format(time.RFC3339))
 		return nil
 	}
-	if err := db.RevokeAPIKey(ctx, tenant, id, time.Time{}); err != nil {
-		return err
-	}
-	after, err := db.APIKey(ctx, tenant, id)
-	if err != nil {
-		return err
-	}
-	if err := recordAPIKeyAudit(ctx, db, "api_key.revoked", &before, after); err != nil {
-		return fmt.Errorf("API key %s was revoked, but recording it in the audit trail failed: %w", after.Prefix, err)
-	}
-	fmt.Fprintf(env.stdout, "revoked API key %s (%s) of tenant %s: integrations using it are refused from now on\n", id, after.Prefix, tenant)
+	fmt.Fprintf(env.stdout, "revoked API key %s (%s) of tenant %s: integrations using it are refused from now on\n", id, k.Prefix, p.TenantID)
 	return nil
-}
-
-// apiKeyAuditState is a key as the audit trail records it: never a hash or
-// a secret.
-type apiKeyAuditState struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Prefix    string     `json:"prefix"`
-	Scopes    []string   `json:"scopes"`
-	CreatedBy string     `json:"created_by"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-}
-
-func recordAPIKeyAudit(ctx context.Context, db *store.DB, action string, before *governance.APIKey, after governance.APIKey) error {
-	state := func(k governance.APIKey) (json.RawMessage, error) {
-		s := apiKeyAuditState{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, CreatedBy: k.CreatedBy}
-		if !k.ExpiresAt.IsZero() {
-			s.ExpiresAt = &k.ExpiresAt
-		}
-		if !k.RevokedAt.IsZero() {
-			s.RevokedAt = &k.RevokedAt
-		}
-		return json.Marshal(s)
-	}
-	e := governance.AuditEvent{TenantID: after.TenantID, Actor: apikeysActor, Action: action, SubjectType: "api_key", SubjectID: after.ID}
-	var err error
-	if before != nil {
-		if e.Before, err = state(*before); err != nil {
-			return err
-		}
-	}
-	if e.After, err = state(after); err != nil {
-		return err
-	}
-	_, err = db.RecordAudit(ctx, e)
-	return err
 }

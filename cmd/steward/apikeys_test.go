@@ -160,6 +160,10 @@ func testAPIKeysLifecycle(t *testing.T, cli *stewardCLI, db *store.DB, pepperPat
 	var actions []string
 	for _, e := range events {
 		actions = append(actions, e.Action)
+		// The CLI acts as the system, through the same KeyManager as the API.
+		if e.Actor != (governance.AuditActor{Type: governance.AuditActorSystem, ID: "steward-cli", Name: "steward apikeys"}) {
+			t.Fatalf("audit event %s names actor %+v", e.Action, e.Actor)
+		}
 		if bytes.Contains(e.Before, []byte(key[len(key)-43:])) || bytes.Contains(e.After, []byte(key[len(key)-43:])) {
 			t.Fatalf("audit event %s holds the secret", e.Action)
 		}
