@@ -11,6 +11,9 @@ package governance
 var frenchFormats = map[string]string{
 	internalMessage: "Une erreur s’est produite de notre côté. Elle a été enregistrée\u202f; réessayez plus tard.",
 
+	// provisioning_service.go
+	"only Steward's provisioning worker can provision teams": "seul le processus de création d’équipes de Steward peut créer des équipes",
+
 	// apikey.go
 	"an API key needs at least one scope: %s": "une clé d’API nécessite au moins une portée\u00a0: %s",
 	"unknown scope %q: use one of %s":         "portée %q inconnue\u202f; utilisez l’une des suivantes\u00a0: %s",

@@ -73,6 +73,10 @@ type Request struct {
 	Decisions           []Decision        `json:"decisions,omitempty"`
 	Comments            []Comment         `json:"comments,omitempty"`
 	TeamID              string            `json:"teamId,omitempty"` // once provisioned
+	TeamWebURL          string            `json:"teamWebUrl,omitempty"`
+	// ProvisioningNotes say what provisioning could not apply without
+	// failing (a member who left the directory, ...).
+	ProvisioningNotes []string `json:"provisioningNotes,omitempty"`
 	// ProvisioningAttempt counts provisioning runs: 1 after approval, +1 per
 	// administrator retry.
 	ProvisioningAttempt int       `json:"provisioningAttempt,omitempty"`

@@ -336,3 +336,20 @@ func (c *Client) get(ctx context.Context, tenantID, path string, q url.Values, v
 
 // ErrOperationFailed is a teamsAsyncOperation that ended "failed".
 var ErrOperationFailed = errors.New("graph: the Teams operation failed")
+
+// UpdateGroup patches a group (displayName, description, mailNickname,
+// visibility).
+func (c *Client) UpdateGroup(ctx context.Context, tenantID, groupID string, patch map[string]any) error {
+	_, err := c.Do(ctx, tenantID, Request{Method: http.MethodPatch, Path: "/groups/" + esc(groupID), Body: patch})
+	return err
+}
+
+// DeleteGroup deletes a group and its team. Deleting one already gone
+// succeeds.
+func (c *Client) DeleteGroup(ctx context.Context, tenantID, groupID string) error {
+	_, err := c.Do(ctx, tenantID, Request{Method: http.MethodDelete, Path: "/groups/" + esc(groupID)})
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
+}

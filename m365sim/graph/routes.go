@@ -73,6 +73,7 @@ func (g *Graph) routes() *http.ServeMux {
 	add("POST /v1.0/groups", "", permGroupCreate, g.createGroup)
 	add("GET /v1.0/groups/delta", "", permGroupRead, g.groupsDelta)
 	add("GET /v1.0/groups/{id}", "", permGroupRead, g.getGroup)
+	add("PATCH /v1.0/groups/{id}", "", permGroupWrite, g.patchGroup)
 	add("DELETE /v1.0/groups/{id}", classDelete, permGroupWrite, g.deleteGroup)
 	add("GET /v1.0/groups/{id}/members", "", permGroupRead, g.listGroupRel(false))
 	add("GET /v1.0/groups/{id}/owners", "", permGroupRead, g.listGroupRel(true))

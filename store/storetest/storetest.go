@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 	runAPIKeys(t, migrated)
 	runWebhooks(t, migrated)
 	runCatalog(t, migrated)
+	runCheckpoints(t, migrated)
 }
 
 func mustKind(t *testing.T, err error, k governance.Kind, what string) {

@@ -1,0 +1,371 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/graph"
+)
+
+// Workflow records provisioning in the domain (*governance.RequestService).
+type Workflow interface {
+	BeginProvisioning(ctx context.Context, p governance.Principal, requestID string, attempt int) (governance.ProvisioningStart, error)
+	Provisioned(ctx context.Context, p governance.Principal, requestID string, out governance.TeamOutcome) (governance.Request, error)
+	ProvisioningFailed(ctx context.Context, p governance.Principal, requestID, reason string) (governance.Request, error)
+}
+
+// Options tune the engine; zero values take the defaults.
+type Options struct {
+	// PollFirst and PollMax bound the wait between polls of a Teams
+	// operation (defaults 2 s and 15 s; it grows by half each poll).
+	PollFirst, PollMax time.Duration
+	// LookupWait is how long to let Graph settle before looking for a team
+	// whose creation answer was lost (default 5 s), and Lookups how many
+	// fruitless looks (spaced by LookupWait) prove it was not created
+	// (default 3).
+	LookupWait time.Duration
+	Lookups    int
+	// MaxRecreations bounds how often a team whose Teams operation failed
+	// is deleted and created again (default 3).
+	MaxRecreations int
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Engine runs provisioning steps.
+type Engine struct {
+	graph *graph.Client
+	wf    Workflow
+	cps   Checkpoints
+	opts  Options
+	log   *slog.Logger
+}
+
+// New builds an Engine.
+func New(g *graph.Client, wf Workflow, cps Checkpoints, o Options) *Engine {
+	if o.PollFirst <= 0 {
+		o.PollFirst = 2 * time.Second
+	}
+	if o.PollMax <= 0 {
+		o.PollMax = 15 * time.Second
+	}
+	if o.LookupWait <= 0 {
+		o.LookupWait = 5 * time.Second
+	}
+	if o.Lookups <= 0 {
+		o.Lookups = 3
+	}
+	if o.MaxRecreations <= 0 {
+		o.MaxRecreations = 3
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Engine{graph: g, wf: wf, cps: cps, opts: o, log: o.Logger}
+}
+
+// permanent is a failure no rerun can fix: the request is marked failed.
+type permanent struct{ reason string }
+
+func (p *permanent) Error() string { return "provision: " + p.reason }
+
+func failf(format string, args ...any) error { return &permanent{fmt.Sprintf(format, args...)} }
+
+// Result is what one run achieved.
+type Result struct {
+	Done bool          // the request left provisioning (completed, failed, or not ours)
+	Wait time.Duration // not done: run again after this long
+}
+
+// run is the state of one run.
+type run struct {
+	e      *Engine
+	tenant string
+	req    governance.Request
+	tpl    governance.Template
+	cp     checkpoint
+}
+
+// Run advances a request's provisioning as far as it can without waiting.
+// A transient error (Graph unavailable, the store busy) is returned for
+// the job queue to retry with backoff; a permanent one marks the request
+// failed and returns Done.
+func (e *Engine) Run(ctx context.Context, tenantID, requestID string, attempt int) (Result, error) {
+	p := governance.Provisioner
+	p.TenantID = tenantID
+	start, err := e.wf.BeginProvisioning(ctx, p, requestID, attempt)
+	if err != nil {
+		if governance.IsKind(err, governance.KindNotFound) {
+			return Result{Done: true}, nil // the request (or its tenant) was deleted
+		}
+		return Result{}, err
+	}
+	if start.Done {
+		return Result{Done: true}, nil
+	}
+	cp, err := load(ctx, e.cps, tenantID, requestID)
+	if err != nil {
+		return Result{}, err
+	}
+	r := &run{e: e, tenant: tenantID, req: start.Request, tpl: start.Template, cp: cp}
+	if r.cp.Attempt != attempt {
+		r.cp.Attempt = attempt
+		r.cp.log(e.opts.Now(), "attempt", fmt.Sprintf("attempt %d", attempt))
+		if err := r.save(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	wait, err := r.steps(ctx)
+	var perm *permanent
+	switch {
+	case errors.As(err, &perm):
+		return r.fail(ctx, perm.reason)
+	case err != nil:
+		return Result{}, err
+	case wait > 0:
+		return Result{Wait: wait}, nil
+	}
+	return Result{Done: true}, nil
+}
+
+// Fail marks the request failed after the job queue gave up retrying a
+// transient error.
+func (e *Engine) Fail(ctx context.Context, tenantID, requestID, reason string) error {
+	p := governance.Provisioner
+	p.TenantID = tenantID
+	_, err := e.wf.ProvisioningFailed(ctx, p, requestID, reason)
+	if governance.IsKind(err, governance.KindConflict) || governance.IsKind(err, governance.KindNotFound) {
+		return nil // no longer provisioning
+	}
+	return err
+}
+
+func (r *run) fail(ctx context.Context, reason string) (Result, error) {
+	r.cp.log(r.e.opts.Now(), "failed", reason)
+	if err := r.save(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := r.e.Fail(ctx, r.tenant, r.req.ID, reason); err != nil {
+		return Result{}, err
+	}
+	r.e.log.WarnContext(ctx, "provisioning failed", "tenant_id", r.tenant, "request", r.req.ID, "reason", reason)
+	return Result{Done: true}, nil
+}
+
+func (r *run) save(ctx context.Context) error { return save(ctx, r.e.cps, r.tenant, r.req.ID, r.cp) }
+
+func (r *run) steps(ctx context.Context) (time.Duration, error) {
+	for _, step := range []func(context.Context) (time.Duration, error){r.create, r.wait, r.nickname, r.members, r.complete} {
+		wait, err := step(ctx)
+		if err != nil || wait > 0 {
+			return wait, err
+		}
+	}
+	return 0, nil
+}
+
+// create makes the team, unless a previous run did.
+func (r *run) create(ctx context.Context) (time.Duration, error) {
+	if r.cp.TeamID != "" {
+		return 0, nil
+	}
+	now := r.e.opts.Now()
+	if !r.cp.CreateStartedAt.IsZero() {
+		// A run started creating and did not learn the outcome: look
+		// before creating again.
+		id, err := r.lookup(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if id != "" {
+			r.cp.TeamID, r.cp.Lookups = id, 0
+			r.cp.log(now, "create", "adopted team "+id+" created by an earlier run")
+			return 0, r.save(ctx)
+		}
+		if r.cp.Lookups++; r.cp.Lookups < r.e.opts.Lookups {
+			return r.e.opts.LookupWait, r.save(ctx)
+		}
+	}
+	r.cp.CreateStartedAt, r.cp.Lookups = now, 0
+	if err := r.save(ctx); err != nil {
+		return 0, err
+	}
+	team, op, err := r.e.graph.CreateTeam(ctx, r.tenant, newTeam(r.req, r.tpl))
+	if errors.Is(err, graph.ErrUncertain) {
+		r.cp.log(now, "create", "the answer was lost; looking for the team before creating it again")
+		r.cp.Lookups = 0
+		return r.e.opts.LookupWait, r.save(ctx)
+	}
+	if err != nil {
+		return 0, graphFailure(err, "create the team")
+	}
+	r.cp.TeamID, r.cp.OperationID, r.cp.Polls = team, op, 0
+	r.cp.log(now, "create", "team "+team)
+	return r.e.opts.PollFirst, r.save(ctx)
+}
+
+// lookup finds a group with the request's display name created since the
+// attempt to create it began (allowing five minutes of clock skew).
+func (r *run) lookup(ctx context.Context) (string, error) {
+	gs, err := r.e.graph.GroupsWhere(ctx, r.tenant, "displayName eq "+graph.Quote(r.req.DisplayName))
+	if err != nil {
+		return "", graphFailure(err, "look for the team")
+	}
+	since := r.cp.CreateStartedAt.Add(-5 * time.Minute)
+	best := ""
+	var bestAt time.Time
+	for _, g := range gs {
+		if g.DisplayName != r.req.DisplayName || g.CreatedDateTime.Before(since) {
+			continue
+		}
+		if best == "" || g.CreatedDateTime.Before(bestAt) {
+			best, bestAt = g.ID, g.CreatedDateTime
+		}
+	}
+	return best, nil
+}
+
+// wait polls the creation until the team is ready.
+func (r *run) wait(ctx context.Context) (time.Duration, error) {
+	if r.cp.TeamReady {
+		return 0, nil
+	}
+	now := r.e.opts.Now()
+	if r.cp.OperationID == "" {
+		// Adopted after a lost answer: the team itself says when it is ready.
+		_, err := r.e.graph.Team(ctx, r.tenant, r.cp.TeamID)
+		switch {
+		case graph.IsNotFound(err):
+			return r.pollWait(), r.save(ctx)
+		case err != nil:
+			return 0, graphFailure(err, "read the team")
+		}
+		r.cp.TeamReady = true
+		r.cp.log(now, "wait", "team ready")
+		return 0, r.save(ctx)
+	}
+	op, err := r.e.graph.Operation(ctx, r.tenant, r.cp.TeamID, r.cp.OperationID)
+	if err != nil {
+		return 0, graphFailure(err, "read the team's creation status")
+	}
+	switch op.Status {
+	case "succeeded":
+		r.cp.TeamReady = true
+		r.cp.log(now, "wait", "team ready")
+		return 0, r.save(ctx)
+	case "failed":
+		reason := "Teams reported that creating the team failed"
+		if op.Error != nil {
+			reason += ": " + op.Error.Code + " " + op.Error.Message
+		}
+		if r.cp.Recreations >= r.e.opts.MaxRecreations {
+			return 0, failf("%s (%d times)", reason, r.cp.Recreations+1)
+		}
+		// Remove the half-made team and start over.
+		if err := r.e.graph.DeleteGroup(ctx, r.tenant, r.cp.TeamID); err != nil {
+			return 0, graphFailure(err, "delete the team whose creation failed")
+		}
+		r.cp.log(now, "wait", reason+"; deleted group "+r.cp.TeamID+" and creating the team again")
+		r.cp.Recreations++
+		r.cp.TeamID, r.cp.OperationID, r.cp.CreateStartedAt, r.cp.Polls = "", "", time.Time{}, 0
+		return r.e.opts.PollFirst, r.save(ctx)
+	}
+	return r.pollWait(), r.save(ctx)
+}
+
+// pollWait grows by half each poll, from PollFirst to PollMax.
+func (r *run) pollWait() time.Duration {
+	d := r.e.opts.PollFirst
+	for range r.cp.Polls {
+		d += d / 2
+		if d >= r.e.opts.PollMax {
+			d = r.e.opts.PollMax
+			break
+		}
+	}
+	r.cp.Polls++
+	return d
+}
+
+// nickname gives the group the mailNickname the naming policy chose.
+func (r *run) nickname(ctx context.Context) (time.Duration, error) {
+	if r.cp.NicknameSet || r.req.MailNickname == "" {
+		return 0, nil
+	}
+	err := r.e.graph.UpdateGroup(ctx, r.tenant, r.cp.TeamID, map[string]any{"mailNickname": r.req.MailNickname})
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &ge) && ge.Status == http.StatusBadRequest && strings.Contains(ge.Message, "mailNickname"):
+		// Taken since the request was checked: the team works with the
+		// alias Teams chose; say so rather than fail.
+		r.cp.Notes = append(r.cp.Notes, fmt.Sprintf("the mail alias %q was taken meanwhile; the team kept the one Teams chose", r.req.MailNickname))
+	case err != nil:
+		return 0, graphFailure(err, "set the team's mail alias")
+	}
+	r.cp.NicknameSet = true
+	r.cp.log(r.e.opts.Now(), "nickname", r.req.MailNickname)
+	return 0, r.save(ctx)
+}
+
+// members adds those who did not fit in the creation request.
+func (r *run) members(ctx context.Context) (time.Duration, error) {
+	if r.cp.MembersAdded {
+		return 0, nil
+	}
+	_, rest := peopleOf(r.req, r.tpl).split()
+	if len(rest) > 0 {
+		failed, err := r.e.graph.AddMembers(ctx, r.tenant, r.cp.TeamID, rest)
+		if err != nil {
+			return 0, graphFailure(err, "add members")
+		}
+		for _, f := range failed {
+			r.cp.Notes = append(r.cp.Notes, fmt.Sprintf("user %s could not be added (%s)", f.UserID, f.Code))
+		}
+	}
+	r.cp.MembersAdded = true
+	r.cp.log(r.e.opts.Now(), "members", fmt.Sprintf("%d added in bulk", len(rest)))
+	return 0, r.save(ctx)
+}
+
+// complete records the team in the domain.
+func (r *run) complete(ctx context.Context) (time.Duration, error) {
+	_, err := r.e.wf.Provisioned(ctx, governance.Principal{Kind: governance.PrincipalSystem, TenantID: r.tenant,
+		ID: governance.Provisioner.ID, Name: governance.Provisioner.Name}, r.req.ID,
+		governance.TeamOutcome{TeamID: r.cp.TeamID, Notes: r.cp.Notes})
+	if err != nil {
+		return 0, err
+	}
+	r.e.log.InfoContext(ctx, "team provisioned", "tenant_id", r.tenant, "request", r.req.ID, "team", r.cp.TeamID)
+	return 0, nil
+}
+
+// graphFailure sorts a Graph error: transient ones are retried by the job
+// queue; the rest fail the request with a reason an administrator can act
+// on (Graph's own code and request id included for Microsoft support).
+func graphFailure(err error, what string) error {
+	var ge *graph.Error
+	if !errors.As(err, &ge) {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	if ge.Transient() {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	reason := fmt.Sprintf("Microsoft Graph refused to %s: %s %s", what, ge.Code, ge.Message)
+	switch ge.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		reason = fmt.Sprintf("Steward's app lacks a Microsoft Graph permission to %s (%s: %s); grant admin consent, then retry", what, ge.Code, ge.Message)
+	}
+	if ge.RequestID != "" {
+		reason += " (request-id " + ge.RequestID + ")"
+	}
+	return &permanent{reason}
+}
