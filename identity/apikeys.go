@@ -77,6 +77,23 @@ func (m *KeyManager) List(ctx context.Context, p governance.Principal) ([]govern
 	return out, nil
 }
 
+// Get returns one key of p's tenant: its prefix and metadata, never a
+// secret or a hash.
+//
+// Errors: KindUnauthenticated, KindForbidden (api_key_not_allowed,
+// role_required), KindNotFound (api_key_not_found, also for another
+// tenant's key).
+func (m *KeyManager) Get(ctx context.Context, p governance.Principal, keyID string) (governance.APIKey, error) {
+	if err := requireKeyManager(p); err != nil {
+		return governance.APIKey{}, err
+	}
+	k, err := m.db.APIKey(ctx, p.TenantID, keyID)
+	if err != nil {
+		return governance.APIKey{}, fmt.Errorf("identity: get API key: %w", err)
+	}
+	return k, nil
+}
+
 // Create makes a key in p's tenant from k's Name, Scopes and ExpiresAt (zero:
 // it never expires); the id, prefix, creator and times are the manager's to
 // set. It returns the key as stored and its plaintext, which is shown this

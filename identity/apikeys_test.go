@@ -83,6 +83,12 @@ func TestKeyManagerLifecycle(t *testing.T) {
 			if list, err := m.List(ctx, keyUser("fabrikam", governance.RoleAdministrator)); err != nil || len(list) != 0 {
 				t.Fatalf("fabrikam lists %+v, %v", list, err)
 			}
+			if got, err := m.Get(ctx, ines, k.ID); err != nil || got.Prefix != k.Prefix || got.Name != "Zapier" {
+				t.Fatalf("get = %+v, %v", got, err)
+			}
+			if _, err := m.Get(ctx, keyUser("fabrikam", governance.RoleAdministrator), k.ID); !governance.IsKind(err, governance.KindNotFound) {
+				t.Fatalf("fabrikam gets contoso's key: %v", err)
+			}
 
 			if _, _, err := m.Revoke(ctx, keyUser("fabrikam", governance.RoleAdministrator), k.ID); !governance.IsKind(err, governance.KindNotFound) {
 				t.Fatalf("fabrikam revokes contoso's key: %v", err)
@@ -159,6 +165,9 @@ func TestKeyManagerRefusals(t *testing.T) {
 	for _, p := range []governance.Principal{keyUser("contoso", governance.RoleApprover), key} {
 		if _, err := m.List(ctx, p); !governance.IsKind(err, governance.KindForbidden) {
 			t.Fatalf("%s lists keys: %v", p.Kind, err)
+		}
+		if _, err := m.Get(ctx, p, "AbCd1234"); !governance.IsKind(err, governance.KindForbidden) {
+			t.Fatalf("%s reads a key: %v", p.Kind, err)
 		}
 		if _, _, err := m.Revoke(ctx, p, "AbCd1234"); !governance.IsKind(err, governance.KindForbidden) {
 			t.Fatalf("%s revokes a key: %v", p.Kind, err)

@@ -49,6 +49,9 @@ type API struct {
 	Templates TemplateManager
 	Roles     RoleManager
 	Audit     AuditTrail
+	Versions  TemplateVersions
+	Webhooks  WebhookManager
+	APIKeys   KeyManager
 }
 
 // maxAPIBody bounds a JSON request body.
@@ -86,11 +89,7 @@ type apiParam struct {
 
 // apiRoutes is the whole of /api/v1.
 func apiRoutes() []apiRoute {
-	page := []apiParam{
-		{"limit", "Page size, 1 to 100 (default 50).", map[string]any{"type": "integer", "minimum": 1, "maximum": governance.RequestPageMax}},
-		{"before", "Cursor from the previous page's next.before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}},
-		{"beforeId", "Cursor from the previous page's next.beforeId.", map[string]any{"type": "string"}},
-	}
+	page := pageQuery(governance.RequestPageDefault, governance.RequestPageMax)
 	return []apiRoute{
 		{method: "GET", path: "/catalog", operationID: "listCatalog", tag: "catalog",
 			summary: "List the templates you may request from",
@@ -137,6 +136,46 @@ func apiRoutes() []apiRoute {
 			summary: "Add a template from an export (at most 1 MiB), under a new id if given",
 			query:   []apiParam{{"id", "The new template's id; the export's id when absent.", map[string]any{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"}}},
 			body:    TemplateExport{}, status: 201, response: governance.Template{}, errors: []int{400, 401, 403, 409, 413}, handle: (*API).importTemplate},
+		{method: "GET", path: "/templates/{templateId}", operationID: "getManagedTemplate", tag: "templates",
+			summary: "Get the latest version of a template whole: every policy, the audience, the spec (catalog managers)",
+			status:  200, response: governance.Template{}, errors: []int{401, 403, 404}, handle: (*API).getManagedTemplate},
+		{method: "GET", path: "/templates/{templateId}/versions/{version}", operationID: "getTemplateVersion", tag: "templates",
+			summary: "Get one stored version of a template whole: requests keep theirs (catalog managers, and the approvers that version names)",
+			status:  200, response: governance.Template{}, errors: []int{400, 401, 403, 404}, handle: (*API).getTemplateVersion},
+		{method: "GET", path: "/webhooks", operationID: "listWebhooks", tag: "webhooks",
+			summary: "List the company's outgoing webhooks (integration managers, API keys with webhooks:manage)",
+			status:  200, response: WebhookList{}, errors: []int{401, 403}, handle: (*API).listWebhooks},
+		{method: "POST", path: "/webhooks", operationID: "createWebhook", tag: "webhooks",
+			summary: "Subscribe an https endpoint to events; the answer holds its signing secret, shown this once",
+			body:    CreateWebhookBody{}, status: 201, response: CreatedWebhook{}, errors: []int{400, 401, 403, 413}, handle: (*API).createWebhook},
+		{method: "GET", path: "/webhooks/{webhookId}", operationID: "getWebhook", tag: "webhooks",
+			summary: "Get one webhook",
+			status:  200, response: Webhook{}, errors: []int{401, 403, 404}, handle: (*API).getWebhook},
+		{method: "PATCH", path: "/webhooks/{webhookId}", operationID: "updateWebhook", tag: "webhooks",
+			summary: "Change a webhook's URL, events, description or enabled flag (with the version you saw)",
+			body:    UpdateWebhookBody{}, status: 200, response: Webhook{}, errors: []int{400, 401, 403, 404, 409, 413}, handle: (*API).updateWebhook},
+		{method: "DELETE", path: "/webhooks/{webhookId}", operationID: "deleteWebhook", tag: "webhooks",
+			summary: "Delete a webhook, its signing secret and its delivery log",
+			status:  204, errors: []int{401, 403, 404}, handle: (*API).deleteWebhook},
+		{method: "GET", path: "/webhooks/{webhookId}/deliveries", operationID: "listWebhookDeliveries", tag: "webhooks",
+			summary: "Read a webhook's delivery log, newest first",
+			query:   pageQuery(governance.DeliveryPageDefault, governance.DeliveryPageMax),
+			status:  200, response: WebhookDeliveryPage{}, errors: []int{400, 401, 403, 404}, handle: (*API).listDeliveries},
+		{method: "POST", path: "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", operationID: "redeliverWebhook", tag: "webhooks",
+			summary: "Send a delivery that succeeded or failed again, with the same message id",
+			status:  202, response: WebhookDelivery{}, errors: []int{401, 403, 404, 409}, handle: (*API).redeliverWebhook},
+		{method: "GET", path: "/apikeys", operationID: "listAPIKeys", tag: "apikeys",
+			summary: "List the company's API keys: prefixes and metadata, never secrets (integration managers)",
+			status:  200, response: APIKeyList{}, errors: []int{401, 403}, handle: (*API).listAPIKeys},
+		{method: "POST", path: "/apikeys", operationID: "createAPIKey", tag: "apikeys",
+			summary: "Create an API key with scopes you could use yourself; the answer holds the key, shown this once",
+			body:    CreateAPIKeyBody{}, status: 201, response: CreatedAPIKey{}, errors: []int{400, 401, 403, 413}, handle: (*API).createAPIKey},
+		{method: "GET", path: "/apikeys/{keyId}", operationID: "getAPIKey", tag: "apikeys",
+			summary: "Get one API key's prefix and metadata",
+			status:  200, response: APIKey{}, errors: []int{401, 403, 404}, handle: (*API).getAPIKey},
+		{method: "POST", path: "/apikeys/{keyId}/revoke", operationID: "revokeAPIKey", tag: "apikeys",
+			summary: "Revoke an API key: integrations using it are refused from now on; revoking again changes nothing",
+			status:  200, response: APIKey{}, errors: []int{401, 403, 404}, handle: (*API).revokeAPIKey},
 		{method: "GET", path: "/roles", operationID: "listRoles", tag: "roles",
 			summary: "List the tenant's role assignments (administrators)",
 			status:  200, response: RoleList{}, errors: []int{401, 403}, handle: (*API).listRoles},
@@ -231,6 +270,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		return err // apiErrors answers 413
 	case errors.Is(err, io.EOF):
 		return governance.Errorf(governance.KindInvalid, "body_required", "send a JSON object as the request body")
+	case errors.As(err, new(*time.ParseError)), strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
+		return governance.Errorf(governance.KindInvalid, "body_field_invalid", "dates and times are RFC 3339 strings with a time zone, such as %s", "2026-12-31T23:59:59Z")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return governance.Errorf(governance.KindInvalid, "body_unknown_field", "the request body has an unknown field %s", field)
@@ -366,32 +407,15 @@ func (a *API) submitRequest(w http.ResponseWriter, r *http.Request, p governance
 
 func (a *API) listRequests(w http.ResponseWriter, r *http.Request, p governance.Principal) error {
 	q := r.URL.Query()
-	page := governance.Page{BeforeID: q.Get("beforeId")}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return governance.Errorf(governance.KindInvalid, "page_limit_invalid", "limit must be a whole number from 1 to %d", governance.RequestPageMax)
-		}
-		page.Limit = n
-		if n == 0 {
-			page.Limit = -1 // an explicit 0 is out of range, not the default
-		}
-	}
-	if v := q.Get("before"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return governance.Errorf(governance.KindInvalid, "page_cursor_invalid", "before must be an RFC 3339 time, as in the previous page's next.before")
-		}
-		page.Before = t
+	page, err := pageParams(r, governance.RequestPageMax)
+	if err != nil {
+		return err
 	}
 	var states []governance.RequestState
 	for _, s := range q["state"] {
 		states = append(states, governance.RequestState(s))
 	}
-	var (
-		out governance.RequestPage
-		err error
-	)
+	var out governance.RequestPage
 	switch scope := q.Get("scope"); scope {
 	case "", "mine", "approvals":
 		if len(states) > 0 {
@@ -450,6 +474,41 @@ func (a *API) cancelRequest(w http.ResponseWriter, r *http.Request, p governance
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pageParams reads the keyset paging parameters (limit, before,
+// beforeId) that pageQuery documents; the service checks the ranges.
+func pageParams(r *http.Request, max int) (governance.Page, error) {
+	q := r.URL.Query()
+	page := governance.Page{BeforeID: q.Get("beforeId")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return page, governance.Errorf(governance.KindInvalid, "page_limit_invalid", "limit must be a whole number from 1 to %d", max)
+		}
+		page.Limit = n
+		if n == 0 {
+			page.Limit = -1 // an explicit 0 is out of range, not the default
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return page, governance.Errorf(governance.KindInvalid, "page_cursor_invalid", "before must be an RFC 3339 time, as in the previous page's next.before")
+		}
+		page.Before = t
+	}
+	return page, nil
+}
+
+// pageQuery documents the paging parameters of a listing of at most max
+// rows a page (default def).
+func pageQuery(def, max int) []apiParam {
+	return []apiParam{
+		{"limit", "Page size, 1 to " + strconv.Itoa(max) + " (default " + strconv.Itoa(def) + ").", map[string]any{"type": "integer", "minimum": 1, "maximum": max}},
+		{"before", "Cursor from the previous page's next.before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}},
+		{"beforeId", "Cursor from the previous page's next.beforeId.", map[string]any{"type": "string"}},
+	}
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/stewardhq/steward/governance"
 )
@@ -169,5 +170,35 @@ func (a *API) importTemplate(w http.ResponseWriter, r *http.Request, p governanc
 		return err
 	}
 	writeCreatedTemplate(w, out)
+	return nil
+}
+
+// TemplateVersions reads templates whole (*governance.ReadService): the
+// latest version for catalog managers, and any stored version for them and
+// for the approvers that version names.
+type TemplateVersions interface {
+	ManagedTemplate(ctx context.Context, p governance.Principal, id string) (governance.Template, error)
+	TemplateVersion(ctx context.Context, p governance.Principal, id string, version int) (governance.Template, error)
+}
+
+func (a *API) getManagedTemplate(w http.ResponseWriter, r *http.Request, p governance.Principal) error {
+	t, err := a.Versions.ManagedTemplate(r.Context(), p, r.PathValue("templateId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (a *API) getTemplateVersion(w http.ResponseWriter, r *http.Request, p governance.Principal) error {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || v < 1 {
+		return governance.Errorf(governance.KindInvalid, "template_version_invalid", "a template version is a whole number from 1")
+	}
+	t, err := a.Versions.TemplateVersion(r.Context(), p, r.PathValue("templateId"), v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
 	return nil
 }

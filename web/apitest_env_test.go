@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/identity"
 	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/store"
@@ -29,6 +30,7 @@ const (
 	idCatalog   = "77777777-7777-4777-8777-777777777777"
 	idIntegr    = "88888888-8888-4888-8888-888888888888"
 	idFabAdmin  = "99999999-9999-4999-8999-999999999999"
+	idApprover  = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 )
 
 // tokenAuth is the scenarios' Authenticator: the bearer token names the
@@ -56,10 +58,13 @@ func apiPrincipals() tokenAuth {
 		"fabrikam-user":  user("fabrikam", idFabrikam, "Fabian"),
 		"apikey-read":    {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "AbCd1234", Name: "Zapier", Scopes: []string{governance.ScopeRequestsRead}},
 		"catalog":        user("contoso", idCatalog, "Cathy", governance.RoleCatalogManager),
+		"approver":       user("contoso", idApprover, "Avery", governance.RoleApprover),
 		"integrations":   user("contoso", idIntegr, "Ines", governance.RoleIntegrationManager),
 		"fabrikam-admin": user("fabrikam", idFabAdmin, "Fiona", governance.RoleAdministrator),
 		"apikey-write": {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "EfGh5678", Name: "Power Automate",
 			Scopes: []string{governance.ScopeRequestsRead, governance.ScopeRequestsWrite, governance.ScopeTemplatesRead}},
+		"apikey-hooks": {Kind: governance.PrincipalAPIKey, TenantID: "contoso", ID: "IjKl9012", Name: "Zapier hooks",
+			Scopes: []string{governance.ScopeWebhooksManage}},
 	}
 }
 
@@ -70,7 +75,15 @@ type apiEnv struct {
 	h       http.Handler
 	prov    *teststack.Provisioner
 	hookSub string
+	// hookDelivery is a failed delivery of hookSub, ready to be resent.
+	hookDelivery string
+	// keyID is an API key of Contoso's, made by its administrator.
+	keyID  string
+	pepper []byte
 }
+
+// apiPepper is the server secret the scenarios' API keys are hashed with.
+var apiPepper = []byte("scenario-pepper-of-thirty-two-b!")
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
@@ -120,13 +133,27 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	reader := work.NewReader(db)
 	tx := work.New(db, q, hooks)
 	roles := governance.NewRoleService(tx)
-	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: governance.NewReadService(reader, reader),
-		Templates: governance.NewTemplateService(tx), Roles: roles, Audit: governance.NewAuditService(reader)}})
+	read := governance.NewReadService(reader, reader)
+	keys := identity.NewKeyManager(db, apiPepper, identity.KeyManagerOptions{})
+	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: read,
+		Templates: governance.NewTemplateService(tx), Roles: roles, Audit: governance.NewAuditService(reader),
+		Versions: read, Webhooks: hooks, APIKeys: keys}})
 	// Cathy's catalog role, as an administrator granted it.
 	if _, err := roles.Assign(ctx, manager, governance.RoleAssignment{Role: governance.RoleCatalogManager, SubjectType: "user", SubjectID: idCatalog}); err != nil {
 		t.Fatal(err)
 	}
-	e := &apiEnv{srv: srv, db: db, prov: prov, hookSub: sub.ID, h: srv.Handler()}
+	key, _, err := keys.Create(ctx, manager, governance.APIKey{Name: "Zapier", Scopes: []string{governance.ScopeWebhooksManage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A delivery that failed for good, with no job behind it, so resending
+	// it is the only thing that queues it.
+	if _, err := db.CreateDelivery(ctx, governance.WebhookDelivery{TenantID: "contoso", ID: "dl_failed", SubscriptionID: sub.ID,
+		Event: governance.EventTeamArchived, MessageID: "msg_failed", Payload: []byte(`{"type":"team.archived","data":{"teamId":"t-1"}}`),
+		Attempt: 8, Status: governance.DeliveryFailed, ResponseCode: 500, Error: "gave up after 8 attempts: the endpoint answered 500"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &apiEnv{srv: srv, db: db, prov: prov, hookSub: sub.ID, hookDelivery: "dl_failed", keyID: key.ID, pepper: apiPepper, h: srv.Handler()}
 	// Two pending requests of Alice's, waiting for Bob: req-1 and req-2.
 	for _, name := range []string{"Apollo", "Zephyr"} {
 		if _, err := requests.Submit(ctx, auth["alice"], governance.NewRequest{TemplateID: "project", Name: name}); err != nil {
@@ -146,11 +173,14 @@ type apiScenario struct {
 	method     string
 	path       string
 	body       string
+	reqHeader  map[string]string // request headers to send
 	status     int
 	header     map[string]string // response headers that must start with the value
 	contains   []string
 	notContain []string
 	after      func(t *testing.T, e *apiEnv)
+	// check inspects the response body (a secret shown once, say).
+	check func(t *testing.T, e *apiEnv, body string)
 }
 
 // runAPI plays the scenarios in order: later ones see earlier ones' effects.
@@ -164,6 +194,9 @@ func runAPI(t *testing.T, e *apiEnv, tests []apiScenario) {
 			}
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			for k, v := range tt.reqHeader {
+				req.Header.Set(k, v)
 			}
 			rec := httptest.NewRecorder()
 			e.h.ServeHTTP(rec, req)
@@ -189,6 +222,9 @@ func runAPI(t *testing.T, e *apiEnv, tests []apiScenario) {
 				if strings.Contains(body, s) {
 					t.Errorf("body must not contain %q: %s", s, body)
 				}
+			}
+			if tt.check != nil {
+				tt.check(t, e, body)
 			}
 			if tt.after != nil {
 				tt.after(t, e)

@@ -9,11 +9,14 @@ import (
 
 // matrixPrincipals are the columns of the authorization matrix: nobody,
 // each role of the tenant (alice made req-1, bob approves it, carol has no
-// part in it), another tenant's administrator, and API keys with read and
-// write scopes.
-var matrixPrincipals = []string{"", "alice", "bob", "carol", "catalog", "integrations", "admin", "fabrikam-admin", "apikey-read", "apikey-write"}
+// part in it, approver holds the approver role and approves nothing here),
+// another tenant's administrator, and API keys with read and
+// write scopes and with webhooks:manage alone.
+var matrixPrincipals = []string{"", "alice", "bob", "carol", "approver", "catalog", "integrations", "admin", "fabrikam-admin", "apikey-read", "apikey-write", "apikey-hooks"}
 
-// matrixRow is one route with the status each principal must get.
+// matrixRow is one route with the status each principal must get. In path,
+// {hook}, {delivery} and {key} stand for the environment's webhook, its
+// failed delivery and its API key, whose ids are random.
 type matrixRow struct {
 	method, pattern, path, body string
 	mutates                     bool // a fresh environment per principal
@@ -45,22 +48,29 @@ func matrixRows() []matrixRow {
 	catalogOnly := func(ok int, foreign int) map[string]int {
 		return expect(403, map[string]int{"catalog": ok, "admin": ok, "fabrikam-admin": foreign})
 	}
+	hooksOnly := func(ok int, foreign int) map[string]int {
+		return expect(403, map[string]int{"integrations": ok, "admin": ok, "apikey-hooks": ok, "fabrikam-admin": foreign})
+	}
+	keysOnly := func(ok int, foreign int) map[string]int {
+		return expect(403, map[string]int{"integrations": ok, "admin": ok, "fabrikam-admin": foreign})
+	}
 	return []matrixRow{
 		{"GET", "GET /api/v1/openapi.json", "/api/v1/openapi.json", "", false, expect(200, map[string]int{"": 200})},
-		{"GET", "GET /api/v1/catalog", "/api/v1/catalog", "", false, expect(200, map[string]int{"apikey-read": 403})},
+		// A key with webhooks:manage alone reads and writes nothing else.
+		{"GET", "GET /api/v1/catalog", "/api/v1/catalog", "", false, expect(200, map[string]int{"apikey-read": 403, "apikey-hooks": 403})},
 		{"GET", "GET /api/v1/catalog/{templateId}", "/api/v1/catalog/project", "", false,
-			expect(200, map[string]int{"fabrikam-admin": 404, "apikey-read": 403})},
+			expect(200, map[string]int{"fabrikam-admin": 404, "apikey-read": 403, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/catalog/{templateId}/name-preview", "/api/v1/catalog/project/name-preview", `{"name":"Matrix"}`, false,
-			expect(200, map[string]int{"fabrikam-admin": 404, "apikey-read": 403})},
+			expect(200, map[string]int{"fabrikam-admin": 404, "apikey-read": 403, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/requests", "/api/v1/requests", submit, true,
-			expect(201, map[string]int{"fabrikam-admin": 404, "apikey-read": 403})},
-		{"GET", "GET /api/v1/requests", "/api/v1/requests?scope=mine", "", false, expect(200, nil)},
+			expect(201, map[string]int{"fabrikam-admin": 404, "apikey-read": 403, "apikey-hooks": 403})},
+		{"GET", "GET /api/v1/requests", "/api/v1/requests?scope=mine", "", false, expect(200, map[string]int{"apikey-hooks": 403})},
 		{"GET", "GET /api/v1/requests/{requestId}", "/api/v1/requests/req-1", "", false,
-			expect(404, map[string]int{"alice": 200, "bob": 200, "admin": 200, "apikey-read": 200, "apikey-write": 200})},
+			expect(404, map[string]int{"alice": 200, "bob": 200, "admin": 200, "apikey-read": 200, "apikey-write": 200, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/requests/{requestId}/decision", "/api/v1/requests/req-1/decision", `{"approve":true,"version":1}`, true,
-			expect(404, map[string]int{"alice": 403, "bob": 200, "admin": 403, "apikey-read": 403, "apikey-write": 403})},
+			expect(404, map[string]int{"alice": 403, "bob": 200, "admin": 403, "apikey-read": 403, "apikey-write": 403, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/requests/{requestId}/cancel", "/api/v1/requests/req-1/cancel", `{}`, true,
-			expect(404, map[string]int{"alice": 200, "bob": 403, "admin": 200, "apikey-read": 403, "apikey-write": 403})},
+			expect(404, map[string]int{"alice": 200, "bob": 403, "admin": 200, "apikey-read": 403, "apikey-write": 403, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/templates", "/api/v1/templates", template, true, catalogOnly(201, 201)},
 		{"PUT", "PUT /api/v1/templates/{templateId}", "/api/v1/templates/open", `{"version":1,"name":"Open","spec":{"visibility":"public"}}`, true,
 			catalogOnly(200, 404)},
@@ -69,6 +79,31 @@ func matrixRows() []matrixRow {
 		{"GET", "GET /api/v1/templates/{templateId}/export", "/api/v1/templates/project/export", "", false,
 			expect(403, map[string]int{"catalog": 200, "admin": 200, "fabrikam-admin": 404, "apikey-write": 200})},
 		{"POST", "POST /api/v1/templates/import", "/api/v1/templates/import?id=matrix-copy", export, true, catalogOnly(201, 201)},
+		// A template whole is the catalog manager's view (templates:read for
+		// a key, as export). A stored version is also readable by the
+		// approvers it names: bob approves project's requests. To anyone else
+		// the version does not exist.
+		{"GET", "GET /api/v1/templates/{templateId}", "/api/v1/templates/project", "", false,
+			expect(403, map[string]int{"catalog": 200, "admin": 200, "fabrikam-admin": 404, "apikey-write": 200})},
+		{"GET", "GET /api/v1/templates/{templateId}/versions/{version}", "/api/v1/templates/project/versions/1", "", false,
+			expect(404, map[string]int{"bob": 200, "catalog": 200, "admin": 200, "apikey-write": 200, "apikey-read": 403, "apikey-hooks": 403})},
+		// Webhooks are integration managers' (administrators hold every role)
+		// and keys' with webhooks:manage. Another tenant's administrator
+		// manages its own: Contoso's webhook does not exist for it.
+		{"GET", "GET /api/v1/webhooks", "/api/v1/webhooks", "", false, hooksOnly(200, 200)},
+		{"POST", "POST /api/v1/webhooks", "/api/v1/webhooks", `{"url":"https://hooks.example.com/matrix","events":["*"]}`, true, hooksOnly(201, 201)},
+		{"GET", "GET /api/v1/webhooks/{webhookId}", "/api/v1/webhooks/{hook}", "", false, hooksOnly(200, 404)},
+		{"PATCH", "PATCH /api/v1/webhooks/{webhookId}", "/api/v1/webhooks/{hook}", `{"version":1,"enabled":false}`, true, hooksOnly(200, 404)},
+		{"DELETE", "DELETE /api/v1/webhooks/{webhookId}", "/api/v1/webhooks/{hook}", "", true, hooksOnly(204, 404)},
+		{"GET", "GET /api/v1/webhooks/{webhookId}/deliveries", "/api/v1/webhooks/{hook}/deliveries", "", false, hooksOnly(200, 404)},
+		{"POST", "POST /api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", "/api/v1/webhooks/{hook}/deliveries/{delivery}/redeliver", "", true,
+			hooksOnly(202, 404)},
+		// API keys are signed-in integration managers' only: no key manages
+		// keys, whatever its scopes.
+		{"GET", "GET /api/v1/apikeys", "/api/v1/apikeys", "", false, keysOnly(200, 200)},
+		{"POST", "POST /api/v1/apikeys", "/api/v1/apikeys", `{"name":"Matrix","scopes":["webhooks:manage"]}`, true, keysOnly(201, 201)},
+		{"GET", "GET /api/v1/apikeys/{keyId}", "/api/v1/apikeys/{key}", "", false, keysOnly(200, 404)},
+		{"POST", "POST /api/v1/apikeys/{keyId}/revoke", "/api/v1/apikeys/{key}/revoke", "", true, keysOnly(200, 404)},
 		// Roles are for signed-in administrators only; API keys never
 		// manage them, whatever their scopes. Another tenant's administrator
 		// manages its own tenant's roles: Cathy's assignment is not there.
@@ -82,7 +117,7 @@ func matrixRows() []matrixRow {
 		// signed in reads their own; a key needs audit:read even for that,
 		// so a key without it reads no trail at all.
 		{"GET", "GET /api/v1/audit", "/api/v1/audit", "", false, expect(403, map[string]int{"admin": 200, "fabrikam-admin": 200})},
-		{"GET", "GET /api/v1/audit/mine", "/api/v1/audit/mine", "", false, expect(200, map[string]int{"apikey-read": 403, "apikey-write": 403})},
+		{"GET", "GET /api/v1/audit/mine", "/api/v1/audit/mine", "", false, expect(200, map[string]int{"apikey-read": 403, "apikey-write": 403, "apikey-hooks": 403})},
 		{"GET", "GET /api/v1/audit/export", "/api/v1/audit/export?format=csv", "", false, expect(403, map[string]int{"admin": 200, "fabrikam-admin": 200})},
 	}
 }
@@ -123,7 +158,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				} else {
 					body = strings.NewReader("")
 				}
-				req := httptest.NewRequest(row.method, row.path, body)
+				path := strings.NewReplacer("{hook}", e.hookSub, "{delivery}", e.hookDelivery, "{key}", e.keyID).Replace(row.path)
+				req := httptest.NewRequest(row.method, path, body)
 				if row.body != "" {
 					req.Header.Set("Content-Type", "application/json")
 				}
@@ -143,7 +179,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Fatalf("an unauthenticated call succeeded: %s", resp)
 				}
 				if strings.HasPrefix(who, "fabrikam") {
-					for _, leak := range []string{"Apollo", "Zephyr", "Project code", "Open community"} { // the request id they sent may be echoed
+					// The request id they sent may be echoed; Contoso's webhook
+					// URL, its API key's prefix and its delivery payload may not.
+					for _, leak := range []string{"Apollo", "Zephyr", "Project code", "Open community", "127.0.0.1:1", "stw_contoso", "t-1"} {
 						if strings.Contains(resp, leak) && row.pattern != "GET /api/v1/openapi.json" {
 							t.Fatalf("another tenant sees %q: %s", leak, resp)
 						}

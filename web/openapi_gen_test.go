@@ -38,6 +38,8 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"description": "Any JSON value."}
 	case t == reflect.TypeFor[governance.Role]():
 		return map[string]any{"type": "string", "enum": governance.Roles}
+	case t == reflect.TypeFor[governance.WebhookEvent]():
+		return map[string]any{"type": "string", "enum": append([]governance.WebhookEvent{governance.EventAll}, governance.WebhookEvents...)}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -186,12 +188,14 @@ func buildOpenAPI() ([]byte, error) {
 			"variables": map[string]any{"origin": map[string]any{"default": "http://localhost:8080", "description": "Scheme, host and port of Steward."}}}},
 		"security": []any{map[string]any{"bearer": []string{}}},
 		"tags": []any{
+			map[string]any{"name": "apikeys", "description": "API keys for integrations: scoped, expiring, revocable; shown once."},
 			map[string]any{"name": "audit", "description": "The tamper-evident audit trail: the company's and your own."},
 			map[string]any{"name": "catalog", "description": "Templates you may request teams from."},
 			map[string]any{"name": "meta", "description": "About this API."},
 			map[string]any{"name": "requests", "description": "Team requests and their approval."},
 			map[string]any{"name": "roles", "description": "Who holds which Steward role."},
 			map[string]any{"name": "templates", "description": "Catalog management: create, version, retire, export and import templates."},
+			map[string]any{"name": "webhooks", "description": "Outgoing webhooks: signed event deliveries to your endpoints, and their delivery logs."},
 		},
 		"paths": paths,
 		"components": map[string]any{
