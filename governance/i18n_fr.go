@@ -1,8 +1,9 @@
 package governance
 
 // frenchFormats translates every user-facing English format of this package
-// and of package web, which builds its messages with Errorf too (the key,
-// which is the message id), into French (the value). The verbs keep
+// and of the packages that build messages with governance.Errorf and Wrap
+// too (web, store, identity, webhook; the key, which is the message id),
+// into French (the value). The verbs keep
 // their order; where French needs another order the value uses explicit
 // argument indexes (%[2]s). French typography: a no-break space (\u00a0)
 // before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
@@ -28,6 +29,9 @@ var frenchFormats = map[string]string{
 	"an API key records who created it":                                                                    "une clé d’API doit indiquer qui l’a créée",
 	"sign in to continue":                                                                                  "connectez-vous pour continuer",
 	"this API key lacks the scope %s; create a key with it":                                                "il manque à cette clé d’API la portée %s\u202f; créez une clé qui l’inclut",
+
+	// apikey_grant.go
+	"you cannot give a key the scope %s: it reaches what only the role %s may, and you do not hold it": "vous ne pouvez pas donner la portée %s à une clé\u00a0: elle permet ce que seul le rôle %s autorise, et vous ne l’avez pas",
 
 	// approval.go
 	"approval has at most 5 stages":                               "une approbation comporte au plus 5 étapes",
@@ -160,6 +164,10 @@ var frenchFormats = map[string]string{
 	"this is not an exported Steward template: %s": "ce n’est pas un modèle Steward exporté\u00a0: %s",
 	"unsupported template format %q: expected %q":  "format de modèle %q non pris en charge\u00a0: %q attendu",
 
+	// template_read.go (and web, which checks the path the same way)
+	"a template version is a whole number from 1":    "une version de modèle est un nombre entier à partir de 1",
+	"template %q has no version %d that you may see": "le modèle %q n’a pas de version %d que vous puissiez consulter",
+
 	// tenant.go
 	"tenant id %q is invalid: use 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit": "l’identifiant de locataire %q n’est pas valide\u00a0: utilisez de 2 à 63 lettres minuscules, chiffres ou traits d’union, en commençant par une lettre ou un chiffre",
 	"tenant name must be 1 to 256 characters":                                                     "le nom du locataire doit comporter de 1 à 256 caractères",
@@ -205,6 +213,72 @@ var frenchFormats = map[string]string{
 	"format must be csv or json":                                                                                      "format doit valoir csv ou json",
 	"scope must be company or mine":                                                                                   "scope doit valoir company ou mine",
 	"send the metrics token as Authorization: Bearer <token>":                                                         "envoyez le jeton de métriques dans l’en-tête Authorization, sous la forme «\u00a0Bearer <token>\u00a0»",
+	"dates and times are RFC 3339 strings with a time zone, such as %s":                                               "les dates et heures sont des chaînes RFC 3339 avec leur fuseau horaire, par exemple %s",
+	"send the version of the webhook you edited, as version":                                                          "envoyez, dans version, la version du webhook que vous avez modifiée",
+
+	// store (its not-found, conflict and validation errors reach users as they are)
+	"tenant %q does not exist":                                                                           "le locataire %q n’existe pas",
+	"a tenant with id %q or Entra tenant id %q already exists":                                           "un locataire d’identifiant %q ou d’identifiant de locataire Entra %q existe déjà",
+	"no tenant is registered for an empty Entra tenant id":                                               "aucun locataire n’est enregistré pour un identifiant de locataire Entra vide",
+	"no tenant is registered for Entra tenant %q":                                                        "aucun locataire n’est enregistré pour le locataire Entra %q",
+	"Entra tenant %q is already registered to another tenant":                                            "le locataire Entra %q est déjà enregistré pour un autre locataire",
+	"tenant %q was changed by someone else (now at version %d): reload it and apply your change again":   "le locataire %q a été modifié par quelqu’un d’autre (il est maintenant à la version %d)\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"template %q was changed by someone else (now at version %d): reload it and apply your change again": "le modèle %q a été modifié par quelqu’un d’autre (il est maintenant à la version %d)\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"request %q was changed by someone else (now at version %d): reload it and apply your change again":  "la demande %q a été modifiée par quelqu’un d’autre (elle est maintenant à la version %d)\u00a0: rechargez-la et appliquez à nouveau votre modification",
+	"webhook %q was changed by someone else (now at version %d): reload it and apply your change again":  "le webhook %q a été modifié par quelqu’un d’autre (il est maintenant à la version %d)\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"secret %q was changed by someone else (now at version %d): reload it and apply your change again":   "le secret %q a été modifié par quelqu’un d’autre (il est maintenant à la version %d)\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"data key %q was changed by someone else (now at version %d): reload it and apply your change again": "la clé de données %q a été modifiée par quelqu’un d’autre (elle est maintenant à la version %d)\u00a0: rechargez-la et appliquez à nouveau votre modification",
+	"webhook %q does not exist":              "le webhook %q n’existe pas",
+	"secret %q does not exist":               "le secret %q n’existe pas",
+	"data key %q does not exist":             "la clé de données %q n’existe pas",
+	"request %q does not exist":              "la demande %q n’existe pas",
+	"there is no template %q":                "le modèle %q n’existe pas",
+	"template %q has no version %d":          "le modèle %q n’a pas de version %d",
+	"a template needs a tenant id and an id": "un modèle nécessite un identifiant de locataire et un identifiant",
+	"a template with id %q already exists":   "un modèle d’identifiant %q existe déjà",
+	"template %q already has a version %d: reload it and apply your change again":                 "le modèle %q a déjà une version %d\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"a request needs a tenant id and an id":                                                       "une demande nécessite un identifiant de locataire et un identifiant",
+	"a request needs the template and the version it is made from":                                "une demande nécessite le modèle et la version dont elle est issue",
+	"a request needs a requester":                                                                 "une demande nécessite un demandeur",
+	"unknown request state %q":                                                                    "état de demande %q inconnu",
+	"a request with id %q already exists":                                                         "une demande d’identifiant %q existe déjà",
+	"a request keeps the template version it was made from and its requester":                     "une demande conserve la version du modèle dont elle est issue et son demandeur",
+	"at most %d principal and group ids can be matched at once":                                   "au plus %d identifiants de principaux et de groupes peuvent être recherchés à la fois",
+	"request %q has no provisioning checkpoint":                                                   "la demande %q n’a pas de point de reprise de provisionnement",
+	"group %s does not have the role %s":                                                          "le groupe %s n’a pas le rôle %s",
+	"user %s does not have the role %s":                                                           "l’utilisateur %s n’a pas le rôle %s",
+	"tenant %q has no active data key":                                                            "le locataire %q n’a pas de clé de données active",
+	"tenant %q has no data key %q":                                                                "le locataire %q n’a pas de clé de données %q",
+	"tenant %q already has a data key %q":                                                         "le locataire %q a déjà une clé de données %q",
+	"tenant %q has no secret %q":                                                                  "le locataire %q n’a pas de secret %q",
+	"an API key must expire in the future":                                                        "une clé d’API doit expirer dans le futur",
+	"tenant %q already has an API key %q":                                                         "le locataire %q a déjà une clé d’API %q",
+	"tenant %q has no API key %q":                                                                 "le locataire %q n’a pas de clé d’API %q",
+	"tenant %q already has a webhook %q":                                                          "le locataire %q a déjà un webhook %q",
+	"tenant %q has no webhook %q":                                                                 "le locataire %q n’a pas de webhook %q",
+	"tenant %q already has a webhook delivery %q":                                                 "le locataire %q a déjà une livraison de webhook %q",
+	"tenant %q has no webhook delivery %q":                                                        "le locataire %q n’a pas de livraison de webhook %q",
+	"this delivery is still being attempted; wait until it has succeeded or failed":               "cette livraison est encore en cours de tentative\u202f; attendez qu’elle ait réussi ou échoué",
+	"another audit event was recorded at the same time: try again":                                "un autre événement d’audit a été enregistré au même moment\u00a0: réessayez",
+	"limit %d is out of range: use 1 to %d":                                                       "la limite %d est hors plage\u00a0: utilisez une valeur de 1 à %d",
+	"the audit event's state is not valid JSON":                                                   "l’état de l’événement d’audit n’est pas du JSON valide",
+	"the PostgreSQL URL does not parse: %v":                                                       "l’URL PostgreSQL est illisible\u00a0: %v",
+	"the PostgreSQL URL is not valid: %s":                                                         "l’URL PostgreSQL n’est pas valide\u00a0: %s",
+	"unsupported database URL: use %s (e.g. %s) or %s":                                            "URL de base de données non prise en charge\u00a0: utilisez %s (par exemple %s) ou %s",
+	"a SQLite URL needs a file path, e.g. %s (in-memory databases lose data)":                     "une URL SQLite nécessite un chemin de fichier, par exemple %s (les bases en mémoire perdent leurs données)",
+	"The database is not reachable. Check STEWARD_DATABASE_URL and that the database is running.": "La base de données est injoignable. Vérifiez STEWARD_DATABASE_URL et que la base de données est démarrée.",
+
+	// identity
+	"sign in again: the access token is not valid":                                                    "reconnectez-vous\u00a0: le jeton d’accès n’est pas valide",
+	"Microsoft sign-in cannot be reached right now; try again in a minute":                            "la connexion Microsoft est injoignable pour le moment\u202f; réessayez dans une minute",
+	"managing API keys needs a signed-in integration manager or administrator; API keys cannot do it": "la gestion des clés d’API nécessite un gestionnaire des intégrations ou un administrateur connecté\u202f; les clés d’API ne le permettent pas",
+
+	// webhook
+	"unknown webhook event %q":                                                                     "événement de webhook %q inconnu",
+	"the event data cannot be encoded as JSON":                                                     "les données de l’événement ne peuvent pas être encodées en JSON",
+	"say what to change: url, events, enabled or description":                                      "indiquez ce qu’il faut modifier\u00a0: url, events, enabled ou description",
+	"webhook %q is at version %d but you edited version %d: reload it and apply your change again": "le webhook %q est à la version %d, mais vous avez modifié la version %d\u00a0: rechargez-le et appliquez à nouveau votre modification",
+	"webhook %q has no delivery %q":                                                                "le webhook %q n’a pas de livraison %q",
 }
 
 // frenchNamingMessages is namingMessages in French, with the same keys and

@@ -105,8 +105,9 @@ func ParseDSN(dsn string) (Engine, string, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return sqlitePath(strings.TrimPrefix(dsn, "sqlite:"))
 	}
+	// The examples are arguments: they are not words to translate.
 	return "", "", governance.Errorf(governance.KindInvalid, "database_url_invalid",
-		"unsupported database URL: use sqlite:PATH (e.g. sqlite:steward-data/steward.db) or postgres://USER@HOST:5432/DB")
+		"unsupported database URL: use %s (e.g. %s) or %s", "sqlite:PATH", sqliteExample, "postgres://USER@HOST:5432/DB")
 }
 
 func sqlitePath(p string) (Engine, string, error) {
@@ -115,10 +116,13 @@ func sqlitePath(p string) (Engine, string, error) {
 	}
 	if p == "" || p == ":memory:" {
 		return "", "", governance.Errorf(governance.KindInvalid, "database_url_invalid",
-			"a SQLite URL needs a file path, e.g. sqlite:steward-data/steward.db (in-memory databases lose data)")
+			"a SQLite URL needs a file path, e.g. %s (in-memory databases lose data)", sqliteExample)
 	}
 	return SQLite, p, nil
 }
+
+// sqliteExample is a SQLite DSN to show in messages.
+const sqliteExample = "sqlite:steward-data/steward.db"
 
 // redactURLError keeps url errors from echoing a password back into logs.
 func redactURLError(err error) string {
