@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -234,8 +235,14 @@ func apiErrors(w http.ResponseWriter, r *http.Request, a *API, h apiHandler) err
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody(r, "body_too_large",
-			"the request body is larger than "+strconv.FormatInt(tooLarge.Limit>>10, 10)+" KiB"))
+		// No kind maps to 413, so the status is set here; the message is
+		// localised as the one adapter would.
+		lang := governance.PreferredLanguage(r.Header.Get("Accept-Language"))
+		code, msg := governance.Localize(governance.Errorf(governance.KindInvalid, "body_too_large",
+			"the request body is larger than %d KiB", tooLarge.Limit>>10), lang)
+		w.Header().Set("Content-Language", lang)
+		w.Header().Add("Vary", "Accept-Language")
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody(r, code, msg))
 		return nil
 	}
 	return err
@@ -276,11 +283,32 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return governance.Errorf(governance.KindInvalid, "body_unknown_field", "the request body has an unknown field %s", field)
 	case errors.As(err, &typ):
-		return governance.Errorf(governance.KindInvalid, "body_field_invalid", "the field %q must be a JSON %s", typ.Field, typ.Type.Kind())
+		return fieldTypeError(typ)
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return governance.Errorf(governance.KindInvalid, "body_invalid", "the request body is not valid JSON")
 	default:
 		return governance.Errorf(governance.KindInvalid, "body_invalid", "the request body must be one JSON object")
+	}
+}
+
+// fieldTypeError names the JSON type a field needs. Each type has its own
+// format, so the words translate whole (Go's kind names are not JSON's, and
+// not French).
+func fieldTypeError(typ *json.UnmarshalTypeError) error {
+	const code = "body_field_invalid"
+	switch typ.Type.Kind() {
+	case reflect.Bool:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be true or false", typ.Field)
+	case reflect.String:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be a JSON string", typ.Field)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be a whole number", typ.Field)
+	case reflect.Float32, reflect.Float64:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be a number", typ.Field)
+	case reflect.Slice, reflect.Array:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be a JSON array", typ.Field)
+	default:
+		return governance.Errorf(governance.KindInvalid, code, "the field %q must be a JSON object", typ.Field)
 	}
 }
 

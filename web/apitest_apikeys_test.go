@@ -74,6 +74,8 @@ func TestAPIKeyScenarios(t *testing.T) {
 			contains: []string{"api_key_scopes_invalid", `\"admin\"`}},
 		{name: "create: a scope twice", token: "integrations", method: "POST", path: "/api/v1/apikeys", body: `{"name":"x","scopes":["webhooks:manage","webhooks:manage"]}`, status: 400,
 			contains: []string{"api_key_scopes_invalid", "twice"}},
+		{name: "create: name not a string", token: "integrations", method: "POST", path: "/api/v1/apikeys", body: `{"name":7,"scopes":["webhooks:manage"]}`, status: 400,
+			contains: []string{"body_field_invalid", `\"name\" must be a JSON string`}},
 		{name: "create: no name", token: "integrations", method: "POST", path: "/api/v1/apikeys", body: `{"name":"","scopes":["webhooks:manage"]}`, status: 400,
 			contains: []string{"api_key_name_invalid"}},
 		{name: "create: expired already", token: "integrations", method: "POST", path: "/api/v1/apikeys", body: `{"name":"Old","scopes":["webhooks:manage"],"expiresAt":"2020-01-01T00:00:00Z"}`, status: 400,
