@@ -135,10 +135,6 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 		retry := ge.Throttled() || ge.Transient() && r.idempotent()
 		if ge.Throttled() {
 			c.stats.throttled.Add(1)
-			if ge.RetryAfter > 0 {
-				class, team := classify(r.Method, c.relPath(c.base+parts[j].URL))
-				c.budget.pause(tenantID, class, team, min(ge.RetryAfter, c.opts.MaxRetryAfter))
-			}
 		}
 		if retry && !last {
 			again = append(again, i)

@@ -158,7 +158,6 @@ type budget struct {
 
 type window struct {
 	granted []time.Time // ascending
-	paused  time.Time   // Graph asked us to wait (Retry-After) until then
 	used    time.Time
 }
 
@@ -177,9 +176,6 @@ func (b *budget) window(key string) *window {
 
 // earliest is when w can next grant under limit, not before t.
 func (w *window) earliest(t time.Time, limit int, margin time.Duration) time.Time {
-	if w.paused.After(t) {
-		t = w.paused
-	}
 	if n := len(w.granted); n > 0 {
 		if last := w.granted[n-1]; last.After(t) {
 			t = last
@@ -243,19 +239,6 @@ func (b *budget) wait(ctx context.Context, tenant, class, team string) error {
 	return sleep(ctx, b.reserve(tenant, class, team))
 }
 
-// pause makes every key the call spends wait until Graph's Retry-After has
-// passed: a 429 means the tenant's budget is exhausted for everyone.
-func (b *budget) pause(tenant, class, team string, d time.Duration) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	until := b.now().Add(d)
-	for _, k := range b.keysFor(tenant, class, team) {
-		if w := b.window(k.key); until.After(w.paused) {
-			w.paused = until
-		}
-	}
-}
-
 // gc drops idle windows (mostly per-team ones), so a tenant with many teams
 // does not grow the map forever. It runs when the map has doubled since the
 // last run, so its cost is amortised.
@@ -264,7 +247,7 @@ func (b *budget) gc(now time.Time) {
 		return
 	}
 	for k, w := range b.keys {
-		if now.Sub(w.used) > time.Minute && now.After(w.paused) {
+		if now.Sub(w.used) > time.Minute {
 			delete(b.keys, k)
 		}
 	}

@@ -249,10 +249,15 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 		default:
 			return nil, ge
 		}
+		// Retry-After is honoured for this call. The class is not paused
+		// for everyone: the budget already keeps the tenant under the
+		// documented limit, so a 429 is a blip (or a fault), and pausing
+		// a whole class for seconds on each would cost far more than the
+		// rare second 429 it prevents. Workers sleeping here slow the
+		// fleet down by themselves if Graph lowers a tenant's limits.
 		wait := ge.RetryAfter
 		if wait > 0 {
 			wait = min(wait, c.opts.MaxRetryAfter)
-			c.budget.pause(tenantID, class, team, wait)
 		} else {
 			wait = backoff(attempt, 500*time.Millisecond, c.opts.MaxBackoff)
 		}

@@ -47,8 +47,12 @@ type Config struct {
 	// Logger receives River's logs. Nil discards them.
 	Logger *slog.Logger
 	// Workers is the maximum number of jobs worked at once by this process
-	// (default 10).
+	// in the default queue (default 10).
 	Workers int
+	// Queues are further named queues and their worker counts, for work
+	// that must not wait behind other work (provisioning holds workers
+	// while it waits for Graph's budget; its follow-ups must not starve).
+	Queues map[string]int
 	// Registerer, when set, receives steward_jobs_completed_total,
 	// steward_jobs_failed_total and steward_job_duration_seconds, labelled by
 	// job kind.
@@ -227,12 +231,19 @@ func newQueue(engine Engine, cfg Config) (*Queue, *river.Config, error) {
 		middleware = append(middleware, m)
 	}
 
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for name, n := range cfg.Queues {
+		if n < 1 {
+			return nil, nil, fmt.Errorf("jobs: queue %s needs at least one worker", name)
+		}
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
 	q := &Queue{engine: engine, logger: logger, workers: river.NewWorkers()}
 	rcfg := &river.Config{
 		Logger:      logger,
 		MaxAttempts: cfg.MaxAttempts,
 		Middleware:  middleware,
-		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues:      queues,
 		RetryPolicy: &backoff{base: cfg.RetryBackoff, max: cfg.RetryBackoffMax, now: func() time.Time { return now().UTC() }},
 		TestOnly:    cfg.testOnly,
 		// Registered later by Register: River reads the bundle when it

@@ -27,6 +27,7 @@ type checkpoint struct {
 	TeamID          string    `json:"teamId,omitempty"`
 	OperationID     string    `json:"operationId,omitempty"`
 	Polls           int       `json:"polls,omitempty"`
+	NextPollAt      time.Time `json:"nextPollAt,omitzero"` // no poll before (a follow-up may start early)
 	TeamReady       bool      `json:"teamReady,omitempty"`
 	Recreations     int       `json:"recreations,omitempty"` // failed operations cleaned up
 	NicknameSet     bool      `json:"nicknameSet,omitempty"`

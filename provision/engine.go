@@ -23,12 +23,13 @@ type Workflow interface {
 // Options tune the engine; zero values take the defaults.
 type Options struct {
 	// PollFirst and PollMax bound the wait between polls of a Teams
-	// operation (defaults 2 s and 15 s; it grows by half each poll).
+	// operation (defaults 3 s and 15 s; it grows by a fifth each poll).
 	PollFirst, PollMax time.Duration
 	// LookupWait is how long to let Graph settle before looking for a team
-	// whose creation answer was lost (default 5 s), and Lookups how many
-	// fruitless looks (spaced by LookupWait) prove it was not created
-	// (default 3).
+	// whose creation answer was lost (default 2 s, doubling after each
+	// fruitless look), and Lookups how many fruitless looks prove it was
+	// not created (default 3: 2 + 4 s after the loss; directory listings
+	// catch up within seconds).
 	LookupWait time.Duration
 	Lookups    int
 	// MaxRecreations bounds how often a team whose Teams operation failed
@@ -50,13 +51,13 @@ type Engine struct {
 // New builds an Engine.
 func New(g *graph.Client, wf Workflow, cps Checkpoints, o Options) *Engine {
 	if o.PollFirst <= 0 {
-		o.PollFirst = 2 * time.Second
+		o.PollFirst = 3 * time.Second
 	}
 	if o.PollMax <= 0 {
 		o.PollMax = 15 * time.Second
 	}
 	if o.LookupWait <= 0 {
-		o.LookupWait = 5 * time.Second
+		o.LookupWait = 2 * time.Second
 	}
 	if o.Lookups <= 0 {
 		o.Lookups = 3
@@ -82,8 +83,9 @@ func failf(format string, args ...any) error { return &permanent{fmt.Sprintf(for
 
 // Result is what one run achieved.
 type Result struct {
-	Done bool          // the request left provisioning (completed, failed, or not ours)
-	Wait time.Duration // not done: run again after this long
+	Done    bool          // the request left provisioning (completed, failed, or not ours)
+	Wait    time.Duration // not done: run again after this long
+	Created bool          // the team's creation has started (the rest is follow-up)
 }
 
 // run is the state of one run.
@@ -132,7 +134,7 @@ func (e *Engine) Run(ctx context.Context, tenantID, requestID string, attempt in
 	case err != nil:
 		return Result{}, err
 	case wait > 0:
-		return Result{Wait: wait}, nil
+		return Result{Wait: wait, Created: r.cp.TeamID != ""}, nil
 	}
 	return Result{Done: true}, nil
 }
@@ -192,7 +194,7 @@ func (r *run) create(ctx context.Context) (time.Duration, error) {
 			return 0, r.save(ctx)
 		}
 		if r.cp.Lookups++; r.cp.Lookups < r.e.opts.Lookups {
-			return r.e.opts.LookupWait, r.save(ctx)
+			return r.e.opts.LookupWait << (r.cp.Lookups - 1), r.save(ctx)
 		}
 	}
 	r.cp.CreateStartedAt, r.cp.Lookups = now, 0
@@ -210,7 +212,7 @@ func (r *run) create(ctx context.Context) (time.Duration, error) {
 	}
 	r.cp.TeamID, r.cp.OperationID, r.cp.Polls = team, op, 0
 	r.cp.log(now, "create", "team "+team)
-	return r.e.opts.PollFirst, r.save(ctx)
+	return r.pollWait(now), r.save(ctx)
 }
 
 // lookup finds a group with the request's display name created since the
@@ -240,12 +242,15 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 		return 0, nil
 	}
 	now := r.e.opts.Now()
+	if r.cp.NextPollAt.After(now) {
+		return r.cp.NextPollAt.Sub(now), nil // woken early: Teams needs more time
+	}
 	if r.cp.OperationID == "" {
 		// Adopted after a lost answer: the team itself says when it is ready.
 		_, err := r.e.graph.Team(ctx, r.tenant, r.cp.TeamID)
 		switch {
 		case graph.IsNotFound(err):
-			return r.pollWait(), r.save(ctx)
+			return r.pollWait(now), r.save(ctx)
 		case err != nil:
 			return 0, graphFailure(err, "read the team")
 		}
@@ -276,23 +281,26 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 		}
 		r.cp.log(now, "wait", reason+"; deleted group "+r.cp.TeamID+" and creating the team again")
 		r.cp.Recreations++
-		r.cp.TeamID, r.cp.OperationID, r.cp.CreateStartedAt, r.cp.Polls = "", "", time.Time{}, 0
+		r.cp.TeamID, r.cp.OperationID, r.cp.CreateStartedAt, r.cp.Polls, r.cp.NextPollAt = "", "", time.Time{}, 0, time.Time{}
 		return r.e.opts.PollFirst, r.save(ctx)
 	}
-	return r.pollWait(), r.save(ctx)
+	return r.pollWait(now), r.save(ctx)
 }
 
-// pollWait grows by half each poll, from PollFirst to PollMax.
-func (r *run) pollWait() time.Duration {
+// pollWait is the wait before the next poll, growing by a fifth each
+// poll from PollFirst to PollMax; it is remembered, so a run that starts
+// early waits instead of polling.
+func (r *run) pollWait(now time.Time) time.Duration {
 	d := r.e.opts.PollFirst
 	for range r.cp.Polls {
-		d += d / 2
+		d += d / 5
 		if d >= r.e.opts.PollMax {
 			d = r.e.opts.PollMax
 			break
 		}
 	}
 	r.cp.Polls++
+	r.cp.NextPollAt = now.Add(d)
 	return d
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/stewardhq/steward/graph"
 	"github.com/stewardhq/steward/internal/testenv"
 	"github.com/stewardhq/steward/internal/teststack"
-	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/m365sim"
 	simgraph "github.com/stewardhq/steward/m365sim/graph"
 	"github.com/stewardhq/steward/provision"
@@ -81,7 +80,7 @@ func newEnv(t *testing.T, dsn string, simOpts m365sim.Options) *env {
 			func() string { n++; return fmt.Sprintf("req-%d", n) })
 		eng := provision.New(e.client, e.svc, s.DB, provision.Options{PollFirst: 20 * time.Millisecond, PollMax: 100 * time.Millisecond,
 			LookupWait: 20 * time.Millisecond})
-		jobs.Register(s.Queue, provision.NewWorker(eng))
+		provision.Register(s.Queue, eng)
 	}})
 	e.db = st.DB
 	if _, err := e.db.CreateTenant(context.Background(), governance.Tenant{ID: "contoso", Name: "Contoso", EntraTenantID: e.tid}); err != nil {
@@ -353,5 +352,13 @@ func TestPermanentFailureThenRetry(t *testing.T) {
 	}
 	if ids := e.groupsNamed(t, r.DisplayName); len(ids) != 1 {
 		t.Fatalf("groups = %v", ids)
+	}
+}
+
+// TestQueueNamesAgree: work inserts provisioning jobs into the queue this
+// package works (work cannot import it, so the name is repeated there).
+func TestQueueNamesAgree(t *testing.T) {
+	if work.ProvisionQueue != provision.Queue {
+		t.Fatalf("work.ProvisionQueue = %q, provision.Queue = %q", work.ProvisionQueue, provision.Queue)
 	}
 }

@@ -127,11 +127,16 @@ func (u unit) Emit(ctx context.Context, tenantID string, event governance.Webhoo
 	return u.t.hooks.Emit(ctx, u.tx, tenantID, event, data)
 }
 
+// ProvisionQueue is the queue provisioning jobs start in (provision.Queue:
+// work cannot import the workflow package, so the name is repeated, and a
+// test in provision checks they agree).
+const ProvisionQueue = "provision"
+
 // EnqueueProvisioning inserts the provisioning job in the same transaction:
 // a request is approved if and only if its team will be provisioned. Unique
 // by args, so a retried approval never queues a second team.
 func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID string, attempt int) error {
 	_, err := u.t.queue.InsertTx(ctx, u.tx.Tx, governance.ProvisionRequest{TenantID: tenantID, RequestID: requestID, Attempt: attempt},
-		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		&river.InsertOpts{Queue: ProvisionQueue, UniqueOpts: river.UniqueOpts{ByArgs: true}})
 	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/vault"
 	"github.com/stewardhq/steward/webhook"
@@ -49,7 +50,7 @@ func New(t *testing.T, dsn string, opts Options) *Stack {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
+	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond, Queues: provision.Queues()}
 	var q *jobs.Queue
 	if db.Engine() == store.Postgres {
 		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), cfg)
