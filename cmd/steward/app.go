@@ -15,6 +15,7 @@ import (
 	"github.com/stewardhq/steward/blob"
 	"github.com/stewardhq/steward/cache"
 	"github.com/stewardhq/steward/jobs"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/telemetry"
 	"github.com/stewardhq/steward/vault"
@@ -34,6 +35,7 @@ type app struct {
 	vault   *vault.Vault
 	metrics *telemetry.Metrics
 	tracing *telemetry.Tracing
+	svc     *services
 	closers []func(context.Context) error
 }
 
@@ -44,7 +46,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *telemetry
 	if err != nil {
 		return nil, nil, err
 	}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs"), Workers: cfg.JobWorkers}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), Workers: cfg.JobWorkers, Queues: provision.Queues()}
 	if reg != nil {
 		jcfg.Registerer = reg.Registry
 	}
@@ -149,6 +151,9 @@ func newApp(ctx context.Context, cfg Config, stderr io.Writer) (a *app, err erro
 		return a, fmt.Errorf("%w (create it with `steward keys init`)", err)
 	}
 	a.vault = vault.New(a.db, a.db, a.keyring, vault.Options{})
+	if a.svc, err = a.wire(ctx); err != nil {
+		return a, err
+	}
 	return a, nil
 }
 
@@ -177,6 +182,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		Metrics:      a.metrics,
 		Tracing:      a.tracing,
 		MetricsToken: a.cfg.MetricsToken,
+		API:          a.svc.api,
 	})
 	hs := &http.Server{
 		Handler:           srv.Handler(),

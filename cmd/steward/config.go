@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,9 @@ type Config struct {
 	BotOpenIDMetadataURL    string
 	Simulator               bool
 	SimulatorListen         string
+	AppID                   string
+	AppIDURI                string
+	GraphShare              float64
 }
 
 // Microsoft's endpoints, used when no simulator stands in for them.
@@ -215,6 +219,32 @@ var settings = []setting{
 	{key: "bot_openid_metadata_url", serveDef: botFrameworkOpenIDMetadata,
 		help: "Bot Framework OpenID metadata used to validate inbound bot tokens. A loopback or http URL (the simulator) is dev-only. Empty in dev: the in-process simulator.",
 		set:  endpointSetter(func(c *Config) *string { return &c.BotOpenIDMetadataURL })},
+	{key: "app_id", help: "Steward's Microsoft Entra application (client) id, a GUID: the audience of the tokens the API accepts. Required outside dev; in dev with the simulator, empty means the simulator's demo app.",
+		set: func(c *Config, v string) error {
+			if v != "" && !guidPattern.MatchString(v) {
+				return errors.New("expected the application (client) id GUID from the app registration, such as 6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21")
+			}
+			c.AppID = strings.ToLower(v)
+			return nil
+		}},
+	{key: "app_id_uri", help: "The app registration's Application ID URI (api://steward.example.com/<app_id>), accepted as a token audience besides app_id. Empty: api://<app_id> and, with public_url, api://<public host>/<app_id>.",
+		set: func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "api://") && !strings.HasPrefix(v, "https://") {
+				return errors.New("expected an Application ID URI such as api://steward.example.com/6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21")
+			}
+			c.AppIDURI = v
+			return nil
+		}},
+	{key: "graph_share", serveDef: "1", devDef: "1",
+		help: "Share of each tenant's Microsoft Graph rate limits this replica may use: 1 for one replica, 0.5 for each of two, and so on.",
+		set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1 {
+				return errors.New("expected a number greater than 0 and at most 1, such as 0.5")
+			}
+			c.GraphShare = f
+			return nil
+		}},
 	{key: "simulator", serveDef: "false", devDef: "true",
 		help: "Dev only: run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector with the demo tenants) in-process on loopback, and use it for login_url, graph_url and bot_openid_metadata_url when they are empty.",
 		set:  boolSetter(func(c *Config) *bool { return &c.Simulator })},
@@ -440,6 +470,9 @@ func (c Config) checkCombinations() []string {
 			errs = append(errs, "bot_allow_unauthenticated requires listen on a loopback address")
 		}
 	}
+	if c.AppID == "" && !c.Simulator {
+		errs = append(errs, "app_id is required: set it to Steward's Microsoft Entra application (client) id (the API accepts tokens issued to that app only)")
+	}
 	if c.Simulator && !c.DevMode {
 		errs = append(errs, "simulator is dev-only: production talks to Microsoft's endpoints")
 	}
@@ -553,4 +586,24 @@ func readSecretFile(path string) (string, error) {
 		return "", fmt.Errorf("%s is empty", path)
 	}
 	return v, nil
+}
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// audiences are the token audiences the API accepts: the app id and its
+// Application ID URIs (Teams SSO tokens carry api://<host>/<app id>).
+func (c Config) audiences() []string {
+	if c.AppID == "" {
+		return nil
+	}
+	out := []string{c.AppID, "api://" + c.AppID}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+			out = append(out, "api://"+u.Host+"/"+c.AppID)
+		}
+	}
+	if c.AppIDURI != "" {
+		out = append(out, c.AppIDURI)
+	}
+	return out
 }

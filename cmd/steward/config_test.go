@@ -42,7 +42,7 @@ func TestDevDefaults(t *testing.T) {
 	}
 	want := Config{DevMode: true, Listen: "127.0.0.1:8080", DataDir: "steward-data", DatabaseURL: "sqlite:steward-data/steward.db",
 		KeyringFile: "steward-data/keyring.json", BlobDir: "steward-data/blobs", APIKeyPepperFile: "steward-data/api-key-pepper", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
-		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0"} // endpoints: the simulator's, filled in at start
+		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0", GraphShare: 1} // endpoints and app id: the simulator's, filled in at start
 	if c != want {
 		t.Fatalf("dev defaults\n got %+v\nwant %+v", c, want)
 	}
@@ -209,9 +209,15 @@ func TestToolsNeedOnlyWhatTheyUse(t *testing.T) {
 }
 
 func TestEndpointsDefaultToMicrosoftWithoutSimulator(t *testing.T) {
-	c, err := load(t, true, map[string]string{"STEWARD_SIMULATOR": "false"})
+	if _, err := load(t, true, map[string]string{"STEWARD_SIMULATOR": "false"}); err == nil || !strings.Contains(err.Error(), "app_id is required") {
+		t.Fatalf("no simulator and no app id: %v", err)
+	}
+	c, err := load(t, true, map[string]string{"STEWARD_SIMULATOR": "false", "STEWARD_APP_ID": "6E6B5A1C-1D3F-4A55-9D7E-0C2B8F1E4A21"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.AppID != "6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21" {
+		t.Fatalf("app id %q: GUIDs compare in lowercase", c.AppID)
 	}
 	if c.LoginURL != microsoftLoginURL || c.GraphURL != microsoftGraphURL || c.BotOpenIDMetadataURL != botFrameworkOpenIDMetadata {
 		t.Fatalf("endpoints without a simulator: %q %q %q", c.LoginURL, c.GraphURL, c.BotOpenIDMetadataURL)

@@ -259,6 +259,7 @@ func TestServeInProduction(t *testing.T) {
 		"STEWARD_DATABASE_URL":  "sqlite:" + filepath.Join(dir, "s.db"),
 		"STEWARD_KEYRING_FILE":  filepath.Join(dir, "keys", "keyring.json"),
 		"STEWARD_BLOB_DIR":      filepath.Join(dir, "blobs"),
+		"STEWARD_APP_ID":        "6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21",
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/m365sim"
@@ -62,10 +63,26 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 				*e.field = e.url
 			}
 		}
+		if cfg.AppID == "" {
+			cfg.AppID = simAppID(sim.Sim)
+		}
+	}
+	if cfg.AppID == "" {
+		return fmt.Errorf("app_id is required: set it to Steward's Microsoft Entra application (client) id")
 	}
 	a, err := newApp(ctx, cfg, env.stderr)
 	if err != nil {
 		return err
+	}
+	if sim != nil {
+		seeded, err := seedSimTenants(ctx, a, sim.Sim)
+		if err != nil {
+			a.close(context.Background())
+			return err
+		}
+		if len(seeded) > 0 {
+			a.log.Info("registered the simulator's tenants", "tenants", strings.Join(seeded, ","))
+		}
 	}
 	return a.serve(ctx, func(base string) {
 		if cfg.DevMode {
@@ -78,6 +95,7 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		fmt.Fprintf(env.stdout, "  Health:    %s/healthz\n", base)
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
 		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
+		fmt.Fprintf(env.stdout, "  API:       %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", base, base)
 		if sim != nil {
 			fmt.Fprintf(env.stdout, "  Microsoft 365 simulator: %s (Entra %s, Graph %s)\n", sim.InspectURL(), cfg.LoginURL, cfg.GraphURL)
 		}

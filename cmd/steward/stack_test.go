@@ -20,6 +20,7 @@ func TestDevOnPostgresAndRedis(t *testing.T) {
 		"STEWARD_REDIS_URL":    "redis://" + redis + "/0",
 		"STEWARD_DATA_DIR":     filepath.Join(dir, "data"),
 		"STEWARD_SIMULATOR":    "false",
+		"STEWARD_APP_ID":       "6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21",
 	}
 	base, stop := startRun(t, env, "dev", "--listen", "127.0.0.1:0")
 	code, body := getJSON(t, base+"/readyz")

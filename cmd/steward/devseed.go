@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/m365sim"
+	"github.com/stewardhq/steward/work"
+)
+
+// stewardApp is the display name of Steward's app registration in the
+// simulator's demo fixture.
+const stewardApp = "Steward"
+
+// simAppID is the demo Steward app's client id (the same in every demo
+// tenant), or "" when the fixture has none.
+func simAppID(sim *m365sim.Sim) string {
+	for _, t := range sim.Dir.Tenants() {
+		apps, err := sim.Dir.Apps(t.ID)
+		if err != nil {
+			continue
+		}
+		for _, a := range apps {
+			if a.DisplayName == stewardApp {
+				return a.AppID
+			}
+		}
+	}
+	return ""
+}
+
+// seedSimTenants registers each simulated tenant (its id is its domain's
+// first label: contoso, fabrikam) with the demo app's client secret, so
+// that `steward dev` provisions into the simulator out of the box.
+// Tenants already registered keep what they have.
+func seedSimTenants(ctx context.Context, a *app, sim *m365sim.Sim) ([]string, error) {
+	var seeded []string
+	for _, t := range sim.Dir.Tenants() {
+		id := strings.ToLower(strings.SplitN(t.Domain, ".", 2)[0])
+		if _, err := a.db.Tenant(ctx, id); err == nil {
+			continue
+		} else if !governance.IsKind(err, governance.KindNotFound) {
+			return nil, err
+		}
+		apps, err := sim.Dir.Apps(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		var sc work.StoredCredential
+		for _, ap := range apps {
+			if ap.DisplayName == stewardApp && len(ap.Secrets) > 0 {
+				sc = work.StoredCredential{ClientID: ap.AppID, ClientSecret: ap.Secrets[0]}
+			}
+		}
+		if sc.ClientID == "" {
+			continue
+		}
+		if _, err := a.db.CreateTenant(ctx, governance.Tenant{ID: id, Name: t.DisplayName, EntraTenantID: t.ID}); err != nil {
+			return nil, fmt.Errorf("seed tenant %s: %w", id, err)
+		}
+		if err := a.svc.creds.Save(ctx, id, sc); err != nil {
+			return nil, fmt.Errorf("seed tenant %s credential: %w", id, err)
+		}
+		seeded = append(seeded, id)
+	}
+	return seeded, nil
+}
