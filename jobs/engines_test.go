@@ -133,3 +133,34 @@ func openPostgres(t *testing.T) *env {
 		},
 	}
 }
+
+// TestSQLiteResumesJobsOfADeadProcess: a job a killed process left
+// "running" is worked as soon as the next process starts its queue, not
+// after River's rescue delay.
+func TestSQLiteResumesJobsOfADeadProcess(t *testing.T) {
+	t.Parallel()
+	e := openSQLite(t)
+	q := e.queue(t, testConfig())
+	if err := q.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan struct{}, 1)
+	Register(q, river.WorkFunc(func(context.Context, *river.Job[taskArgs]) error {
+		ran <- struct{}{}
+		return nil
+	}))
+	ref, err := q.Insert(t.Context(), taskArgs{Tenant: Tenant{"contoso"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dead process had fetched it.
+	if _, err := e.db.Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = CURRENT_TIMESTAMP WHERE id = ?`, ref.ID); err != nil {
+		t.Fatal(err)
+	}
+	start(t, q)
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the orphaned job did not run within 5 s of start")
+	}
+}

@@ -77,6 +77,10 @@ type Config struct {
 	testOnly bool
 }
 
+// RescueAfter is how long a job may stay running before River considers
+// its process dead and runs it again; worker timeouts must stay below it.
+const RescueAfter = 10 * time.Minute
+
 // JobRef identifies an inserted job. Duplicate is true when the job was
 // unique and an equal job already existed: ID is then that job's id and
 // nothing was inserted.
@@ -115,6 +119,7 @@ type Queue struct {
 	exec     riverdriver.Executor                             // Depth
 	migrator migrator                                         // Migrate, MigrationStatus
 	lock     func(context.Context) (unlock func(), err error) // serializes Migrate across processes
+	sqlite   *sql.DB                                          // SQLite only: resets orphaned running jobs at Start
 
 	mu      sync.Mutex
 	started bool
@@ -132,6 +137,7 @@ func NewSQLite(writer *sql.DB, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.sqlite = writer
 	driver := riversqlite.New(writer)
 	client, err := river.NewClient(driver, rcfg)
 	if err != nil {
@@ -244,8 +250,12 @@ func newQueue(engine Engine, cfg Config) (*Queue, *river.Config, error) {
 		MaxAttempts: cfg.MaxAttempts,
 		Middleware:  middleware,
 		Queues:      queues,
-		RetryPolicy: &backoff{base: cfg.RetryBackoff, max: cfg.RetryBackoffMax, now: func() time.Time { return now().UTC() }},
-		TestOnly:    cfg.testOnly,
+		// On PostgreSQL, replicas share the jobs: one left running by a
+		// replica that died is rescued after this long (longer than any
+		// worker's timeout, so a live run is never taken away).
+		RescueStuckJobsAfter: RescueAfter,
+		RetryPolicy:          &backoff{base: cfg.RetryBackoff, max: cfg.RetryBackoffMax, now: func() time.Time { return now().UTC() }},
+		TestOnly:             cfg.testOnly,
 		// Registered later by Register: River reads the bundle when it
 		// inserts and works jobs, not only when the client is built.
 		Workers: q.workers,
@@ -312,6 +322,18 @@ func (q *Queue) Start(ctx context.Context) error {
 	q.mu.Lock()
 	q.started = true
 	q.mu.Unlock()
+	if q.sqlite != nil {
+		// SQLite has one process: a job still "running" at start was
+		// running in a process that died (SIGKILL, power loss). Make it
+		// available now instead of after River's rescue delay.
+		res, err := q.sqlite.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+		if err != nil {
+			return fmt.Errorf("jobs: rescue jobs of a dead process: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			q.logger.Warn("jobs: resumed jobs a previous process left running", "jobs", n)
+		}
+	}
 	if err := q.work.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
