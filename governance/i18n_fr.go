@@ -15,6 +15,12 @@ var frenchFormats = map[string]string{
 	// provisioning_service.go
 	"only Steward's provisioning worker can provision teams": "seul le processus de création d’équipes de Steward peut créer des équipes",
 
+	// managed_team.go, store/managed_teams.go
+	"only Steward's reconciler can record membership repairs": "seul le processus de mise en conformité de Steward peut enregistrer une réparation des membres",
+	"a membership repair must name at least one person":       "une réparation des membres doit nommer au moins une personne",
+	"team %q is already managed":                              "l’équipe %q est déjà gérée",
+	"team %q is not managed by Steward":                       "l’équipe %q n’est pas gérée par Steward",
+
 	// apikey.go
 	"an API key needs at least one scope: %s": "une clé d’API nécessite au moins une portée\u00a0: %s",
 	"unknown scope %q: use one of %s":         "portée %q inconnue\u202f; utilisez l’une des suivantes\u00a0: %s",
@@ -164,6 +170,11 @@ var frenchFormats = map[string]string{
 	"this is not an exported Steward template: %s": "ce n’est pas un modèle Steward exporté\u00a0: %s",
 	"unsupported template format %q: expected %q":  "format de modèle %q non pris en charge\u00a0: %q attendu",
 
+	// template_from_team.go
+	"team id %q is not a team id: use the team's group id, a GUID (the groupId in the team's link in Teams)": "%q n’est pas un identifiant d’équipe\u00a0: utilisez l’identifiant de groupe de l’équipe, un GUID (le paramètre groupId du lien de l’équipe dans Teams)",
+	"this Steward server cannot read teams: Microsoft Graph is not configured for it":                        "ce serveur Steward ne peut pas lire les équipes\u00a0: Microsoft Graph n’y est pas configuré",
+	"there is no team %q in your organisation: check the team id (the groupId in the team's link in Teams)":  "l’équipe %q n’existe pas dans votre organisation\u00a0: vérifiez l’identifiant de l’équipe (le paramètre groupId du lien de l’équipe dans Teams)",
+
 	// template_read.go (and web, which checks the path the same way)
 	"a template version is a whole number from 1":    "une version de modèle est un nombre entier à partir de 1",
 	"template %q has no version %d that you may see": "le modèle %q n’a pas de version %d que vous puissiez consulter",
@@ -285,6 +296,14 @@ var frenchFormats = map[string]string{
 	"say what to change: url, events, enabled or description":                                      "indiquez ce qu’il faut modifier\u00a0: url, events, enabled ou description",
 	"webhook %q is at version %d but you edited version %d: reload it and apply your change again": "le webhook %q est à la version %d, mais vous avez modifié la version %d\u00a0: rechargez-le et appliquez à nouveau votre modification",
 	"webhook %q has no delivery %q":                                                                "le webhook %q n’a pas de livraison %q",
+
+	// graph (Classify: Microsoft Graph's failures, as users see them)
+	"Steward has no Microsoft Graph credentials for this tenant: an administrator must add them in the admin center":      "Steward n’a pas d’identifiants Microsoft Graph pour ce locataire\u00a0: un administrateur doit les ajouter dans le centre d’administration",
+	"Microsoft Graph could not be reached; try again in a few minutes":                                                    "Microsoft Graph est injoignable\u202f; réessayez dans quelques minutes",
+	"Microsoft Graph has no such object":                                                                                  "Microsoft Graph ne connaît pas cet objet",
+	"Steward's app registration lacks a Microsoft Graph permission this needs: an administrator must grant admin consent": "il manque à l’inscription d’application de Steward une autorisation Microsoft Graph nécessaire\u00a0: un administrateur doit accorder le consentement administrateur",
+	"Microsoft Graph is busy; try again in a minute":                                                                      "Microsoft Graph est surchargé\u202f; réessayez dans une minute",
+	"Microsoft Graph refused the request":                                                                                 "Microsoft Graph a refusé la demande",
 }
 
 // frenchNamingMessages is namingMessages in French, with the same keys and

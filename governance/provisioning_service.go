@@ -106,6 +106,10 @@ func (s *RequestService) Provisioned(ctx context.Context, p Principal, requestID
 		if err := w.Audit(ctx, e); err != nil {
 			return err
 		}
+		if err := w.AddManagedTeam(ctx, ManagedTeam{TenantID: r.TenantID, TeamID: out.TeamID, RequestID: r.ID,
+			TemplateID: r.TemplateID, TemplateVersion: r.TemplateVersion, CreatedAt: w.Now()}); err != nil && !IsKind(err, KindConflict) {
+			return err
+		}
 		return w.Emit(ctx, r.TenantID, EventTeamProvisioned, res)
 	})
 	return res, err

@@ -35,6 +35,9 @@ type Work interface {
 	Emit(ctx context.Context, tenantID string, event WebhookEvent, data any) error
 	// EnqueueProvisioning schedules the durable job that creates the team.
 	EnqueueProvisioning(ctx context.Context, tenantID, requestID string, attempt int) error
+	// AddManagedTeam records a team the reconcilers keep compliant
+	// (KindConflict if it is recorded already).
+	AddManagedTeam(ctx context.Context, t ManagedTeam) error
 }
 
 // Transactor runs fn in one transaction, committing if it returns nil.

@@ -140,3 +140,7 @@ func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID strin
 		&river.InsertOpts{Queue: ProvisionQueue, UniqueOpts: river.UniqueOpts{ByArgs: true}})
 	return err
 }
+
+func (u unit) AddManagedTeam(ctx context.Context, t governance.ManagedTeam) error {
+	return u.t.db.CreateManagedTeamTx(ctx, u.tx, t)
+}
