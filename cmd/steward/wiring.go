@@ -57,6 +57,9 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 	}
 	engine := provision.New(gc, requests, a.db, provision.Options{Logger: a.log.With("component", "provision")})
 	provision.Register(a.queue, engine)
+	if err := provision.RegisterMembership(a.queue, provision.NewMembership(gc, a.db, requests, a.log.With("component", "membership"))); err != nil {
+		return nil, err
+	}
 
 	// Dev makes the API key pepper on first use; production never invents
 	// key material: without the file, API keys are refused.
