@@ -13,11 +13,27 @@ import (
 // JSON. Every change is versioned and audited; requests keep the version
 // they were made from.
 type TemplateService struct {
-	tx Transactor
+	tx    Transactor
+	teams TeamReader // nil: CreateFromTeam is unavailable
+}
+
+// TemplateOption configures a TemplateService.
+type TemplateOption func(*TemplateService)
+
+// WithTeamReader lets the service read existing teams, for CreateFromTeam
+// (Microsoft Graph in production).
+func WithTeamReader(r TeamReader) TemplateOption {
+	return func(s *TemplateService) { s.teams = r }
 }
 
 // NewTemplateService wires the catalog.
-func NewTemplateService(tx Transactor) *TemplateService { return &TemplateService{tx: tx} }
+func NewTemplateService(tx Transactor, opts ...TemplateOption) *TemplateService {
+	s := &TemplateService{tx: tx}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 var templateIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 
@@ -33,21 +49,39 @@ func (s *TemplateService) Create(ctx context.Context, p Principal, t Template) (
 	if err := requireCatalog(p); err != nil {
 		return Template{}, err
 	}
-	if !templateIDPattern.MatchString(t.ID) {
-		return Template{}, Errorf(KindInvalid, "template_id_invalid",
-			"template id %q is invalid: use 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit", t.ID)
+	if err := checkTemplateID(t.ID); err != nil {
+		return Template{}, err
 	}
 	t.TenantID, t.UpdatedBy, t.Version, t.Retired = p.TenantID, p.ID, 0, false
 	if err := t.Validate(); err != nil {
 		return Template{}, err
 	}
+	return s.create(ctx, p, t, nil)
+}
+
+func checkTemplateID(id string) error {
+	if !templateIDPattern.MatchString(id) {
+		return Errorf(KindInvalid, "template_id_invalid",
+			"template id %q is invalid: use 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// create stores a validated t at version 1 and audits it as
+// template.created; auditAfter, when set, is what the audit row records
+// as the after state instead of the template alone.
+func (s *TemplateService) create(ctx context.Context, p Principal, t Template, auditAfter func(Template) any) (Template, error) {
 	var out Template
 	err := s.tx.InTx(ctx, func(w Work) error {
 		var err error
 		if out, err = w.CreateTemplate(ctx, t); err != nil {
 			return err
 		}
-		return s.changed(ctx, w, p, "template.created", nil, &out)
+		var state any = &out
+		if auditAfter != nil {
+			state = auditAfter(out)
+		}
+		return s.record(ctx, w, p, "template.created", nil, &out, state)
 	})
 	return out, err
 }
@@ -118,9 +152,15 @@ func (s *TemplateService) Retire(ctx context.Context, p Principal, id string, ve
 }
 
 func (s *TemplateService) changed(ctx context.Context, w Work, p Principal, action string, before, after *Template) error {
+	return s.record(ctx, w, p, action, before, after, after)
+}
+
+// record audits a change of the catalog, with state as the after state,
+// and emits it to webhooks.
+func (s *TemplateService) record(ctx context.Context, w Work, p Principal, action string, before, after *Template, state any) error {
 	e := AuditEvent{TenantID: p.TenantID, Action: action, SubjectType: "template", SubjectID: after.ID,
 		Actor: AuditActor{Type: string(p.Kind), ID: p.ID, Name: p.Name}}
-	e.After, _ = json.Marshal(after)
+	e.After, _ = json.Marshal(state)
 	if before != nil {
 		e.Before, _ = json.Marshal(before)
 	}

@@ -20,6 +20,7 @@ type TemplateManager interface {
 	Retire(ctx context.Context, p governance.Principal, id string, version int) (governance.Template, error)
 	Export(ctx context.Context, p governance.Principal, id string) ([]byte, error)
 	Import(ctx context.Context, p governance.Principal, data []byte, newID string) (governance.Template, error)
+	CreateFromTeam(ctx context.Context, p governance.Principal, in governance.FromTeam) (governance.Template, error)
 }
 
 // maxImportBody bounds an imported template, as TemplateService.Import does.
@@ -34,6 +35,21 @@ type CreateTemplateBody struct {
 	Category    string                       `json:"category,omitempty"`
 	Audience    []string                     `json:"audience,omitempty"`
 	Spec        governance.TeamSpec          `json:"spec"`
+	Policies    *governance.TemplatePolicies `json:"policies,omitempty"`
+	Fields      []governance.RequestField    `json:"fields,omitempty"`
+}
+
+// TemplateFromTeamBody makes a catalog entry from an existing team of the
+// caller's organisation: the spec (visibility, channels and tabs, apps and
+// settings) is read from the team through Microsoft Graph; the rest is the
+// catalog manager's, as in CreateTemplateBody.
+type TemplateFromTeamBody struct {
+	TeamID      string                       `json:"teamId"`
+	ID          string                       `json:"id"`
+	Name        string                       `json:"name"`
+	Description string                       `json:"description,omitempty"` // empty: the team's description
+	Category    string                       `json:"category,omitempty"`
+	Audience    []string                     `json:"audience,omitempty"`
 	Policies    *governance.TemplatePolicies `json:"policies,omitempty"`
 	Fields      []governance.RequestField    `json:"fields,omitempty"`
 }
@@ -96,6 +112,20 @@ func (a *API) createTemplate(w http.ResponseWriter, r *http.Request, p governanc
 	}
 	out, err := a.Templates.Create(r.Context(), p, governance.Template{ID: in.ID, Name: in.Name, Description: in.Description,
 		Category: in.Category, Audience: in.Audience, Spec: in.Spec, Policies: policiesOrZero(in.Policies), Fields: in.Fields})
+	if err != nil {
+		return err
+	}
+	writeCreatedTemplate(w, out)
+	return nil
+}
+
+func (a *API) createTemplateFromTeam(w http.ResponseWriter, r *http.Request, p governance.Principal) error {
+	var in TemplateFromTeamBody
+	if err := decodeBody(w, r, &in); err != nil {
+		return err
+	}
+	out, err := a.Templates.CreateFromTeam(r.Context(), p, governance.FromTeam{TeamID: in.TeamID, ID: in.ID, Name: in.Name,
+		Description: in.Description, Category: in.Category, Audience: in.Audience, Policies: policiesOrZero(in.Policies), Fields: in.Fields})
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	read := governance.NewReadService(reader, reader)
 	keys := identity.NewKeyManager(db, apiPepper, identity.KeyManagerOptions{})
 	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: read,
-		Templates: governance.NewTemplateService(tx), Roles: roles, Audit: governance.NewAuditService(reader),
+		Templates: governance.NewTemplateService(tx, governance.WithTeamReader(scenarioTeams{})), Roles: roles, Audit: governance.NewAuditService(reader),
 		Versions: read, Webhooks: hooks, APIKeys: keys}})
 	// Cathy's catalog role, as an administrator granted it.
 	if _, err := roles.Assign(ctx, manager, governance.RoleAssignment{Role: governance.RoleCatalogManager, SubjectType: "user", SubjectID: idCatalog}); err != nil {

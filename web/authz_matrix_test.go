@@ -41,6 +41,7 @@ func matrixRows() []matrixRow {
 	const submit = `{"templateId":"project","name":"Matrix","owners":["11111111-1111-4111-8111-111111111111"]}`
 	const template = `{"id":"matrix","name":"Matrix","spec":{"visibility":"private"}}`
 	const export = `{"format":"steward.template/v1","id":"matrix","name":"Matrix","spec":{"visibility":"private"},"policies":{}}`
+	const fromTeam = `{"teamId":"` + teamFalcon + `","id":"matrix","name":"Matrix"}`
 	// Catalog changes need a catalog manager (administrators hold every
 	// role) or an API key with templates:write, which neither key has.
 	// Another tenant's administrator manages its own catalog: it creates
@@ -72,6 +73,10 @@ func matrixRows() []matrixRow {
 		{"POST", "POST /api/v1/requests/{requestId}/cancel", "/api/v1/requests/req-1/cancel", `{}`, true,
 			expect(404, map[string]int{"alice": 200, "bob": 403, "admin": 200, "apikey-read": 403, "apikey-write": 403, "apikey-hooks": 403})},
 		{"POST", "POST /api/v1/templates", "/api/v1/templates", template, true, catalogOnly(201, 201)},
+		// A template from a team is a catalog change too. Another tenant's
+		// administrator reads teams of its own tenant only: Contoso's team
+		// does not exist for it.
+		{"POST", "POST /api/v1/templates/from-team", "/api/v1/templates/from-team", fromTeam, true, catalogOnly(201, 404)},
 		{"PUT", "PUT /api/v1/templates/{templateId}", "/api/v1/templates/open", `{"version":1,"name":"Open","spec":{"visibility":"public"}}`, true,
 			catalogOnly(200, 404)},
 		{"POST", "POST /api/v1/templates/{templateId}/retire", "/api/v1/templates/open/retire", `{"version":1}`, true, catalogOnly(200, 404)},

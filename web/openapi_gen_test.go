@@ -120,6 +120,8 @@ func buildOpenAPI() ([]byte, error) {
 		404: "Not found, or not visible to you.",
 		409: "Conflict: stale version, wrong state or duplicate name; reload and retry.",
 		413: "The request body is too large: 64 KiB, or 1 MiB for an imported template.",
+		429: "Too many requests, here or to Microsoft Graph: wait as Retry-After says, then retry.",
+		503: "A service Steward needs (Microsoft Graph, the database) is unavailable: retry after Retry-After.",
 	}
 	paths := map[string]any{}
 	for _, rt := range apiRoutes() {

@@ -84,7 +84,7 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 		graph: gc, creds: creds, requests: requests,
 		api: &web.API{
 			Auth: auth, Requests: requests, Read: read,
-			Templates: governance.NewTemplateService(tx), Roles: governance.NewRoleService(tx),
+			Templates: governance.NewTemplateService(tx, governance.WithTeamReader(gc)), Roles: governance.NewRoleService(tx),
 			Audit: governance.NewAuditService(reader), Versions: read, Webhooks: hooks,
 			APIKeys: identity.NewKeyManager(a.db, pepper, identity.KeyManagerOptions{}),
 		},
