@@ -253,6 +253,15 @@ func collectRequests(rows *sql.Rows, op string) ([]governance.Request, error) {
 // first, one page at a time. Errors: KindInvalid request_query_invalid
 // (limit out of range, unknown state, too many PendingFor ids).
 func (db *DB) Requests(ctx context.Context, tenantID string, q RequestQuery) ([]governance.Request, error) {
+	return requests(ctx, db.reader, tenantID, q)
+}
+
+// RequestsTx is Requests inside tx (see TemplateVersionTx).
+func (db *DB) RequestsTx(ctx context.Context, tx *Tx, tenantID string, q RequestQuery) ([]governance.Request, error) {
+	return requests(ctx, tx, tenantID, q)
+}
+
+func requests(ctx context.Context, rq querier, tenantID string, q RequestQuery) ([]governance.Request, error) {
 	const op = "list requests"
 	limit := q.Limit
 	if limit == 0 {
@@ -292,7 +301,7 @@ func (db *DB) Requests(ctx context.Context, tenantID string, q RequestQuery) ([]
 			a = append(a, slot(chunk, i))
 		}
 		a = append(a, before, q.BeforeID, limit)
-		rows, err := db.reader.QueryContext(ctx, requestsQuery, a...)
+		rows, err := rq.QueryContext(ctx, requestsQuery, a...)
 		if err != nil {
 			return nil, classify(op, err)
 		}

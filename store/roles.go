@@ -49,7 +49,16 @@ func (db *DB) UnassignRole(ctx context.Context, tx *Tx, tenantID string, role go
 // RoleAssignments lists the tenant's role assignments by role, subject type
 // and subject id.
 func (db *DB) RoleAssignments(ctx context.Context, tenantID string) ([]governance.RoleAssignment, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT tenant_id, role, subject_type, subject_id, assigned_by FROM role_assignments WHERE tenant_id = $1
+	return roleAssignments(ctx, db.reader, tenantID)
+}
+
+// RoleAssignmentsTx is RoleAssignments inside tx (see TemplateVersionTx).
+func (db *DB) RoleAssignmentsTx(ctx context.Context, tx *Tx, tenantID string) ([]governance.RoleAssignment, error) {
+	return roleAssignments(ctx, tx, tenantID)
+}
+
+func roleAssignments(ctx context.Context, q querier, tenantID string) ([]governance.RoleAssignment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT tenant_id, role, subject_type, subject_id, assigned_by FROM role_assignments WHERE tenant_id = $1
 		ORDER BY role, subject_type, subject_id`, tenantID)
 	if err != nil {
 		return nil, classify("list role assignments", err)

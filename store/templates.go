@@ -160,8 +160,19 @@ func (db *DB) TemplateTx(ctx context.Context, tx *Tx, tenantID, id string) (gove
 // TemplateVersion returns one version of a template, retired or not.
 // Errors: KindNotFound template_version_not_found.
 func (db *DB) TemplateVersion(ctx context.Context, tenantID, id string, version int) (governance.Template, error) {
+	return templateVersion(ctx, db.reader, tenantID, id, version)
+}
+
+// TemplateVersionTx is TemplateVersion inside tx: a transaction must not
+// wait for a second connection (on PostgreSQL the pool is shared, and
+// transactions each holding one while waiting for another exhaust it).
+func (db *DB) TemplateVersionTx(ctx context.Context, tx *Tx, tenantID, id string, version int) (governance.Template, error) {
+	return templateVersion(ctx, tx, tenantID, id, version)
+}
+
+func templateVersion(ctx context.Context, q querier, tenantID, id string, version int) (governance.Template, error) {
 	var doc string
-	err := db.reader.QueryRowContext(ctx, `SELECT doc FROM template_versions WHERE tenant_id = $1 AND template_id = $2 AND version = $3`,
+	err := q.QueryRowContext(ctx, `SELECT doc FROM template_versions WHERE tenant_id = $1 AND template_id = $2 AND version = $3`,
 		tenantID, id, version).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return governance.Template{}, notFound("template_version_not_found", "template %q has no version %d", id, version)

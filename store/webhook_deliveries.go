@@ -66,7 +66,16 @@ func (db *DB) CreateDeliveryTx(ctx context.Context, tx *Tx, d governance.Webhook
 
 // Delivery returns one delivery of the tenant. Errors: KindNotFound.
 func (db *DB) Delivery(ctx context.Context, tenantID, id string) (governance.WebhookDelivery, error) {
-	d, err := scanDelivery(db.reader.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tenantID, id))
+	return delivery(ctx, db.reader, tenantID, id)
+}
+
+// DeliveryTx is Delivery inside tx (see TemplateVersionTx).
+func (db *DB) DeliveryTx(ctx context.Context, tx *Tx, tenantID, id string) (governance.WebhookDelivery, error) {
+	return delivery(ctx, tx, tenantID, id)
+}
+
+func delivery(ctx context.Context, q querier, tenantID, id string) (governance.WebhookDelivery, error) {
+	d, err := scanDelivery(q.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, notFound("webhook_delivery_not_found", "tenant %q has no webhook delivery %q", tenantID, id)
 	}

@@ -243,7 +243,7 @@ func (d *Dispatcher) redeliver(ctx context.Context, p governance.Principal, tena
 	var out governance.WebhookDelivery
 	err := d.db.InTx(ctx, func(tx *store.Tx) error {
 		if subscriptionID != "" {
-			del, err := d.db.Delivery(ctx, tenantID, deliveryID)
+			del, err := d.db.DeliveryTx(ctx, tx, tenantID, deliveryID)
 			if err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ func (u unit) Template(ctx context.Context, tenantID, id string) (governance.Tem
 
 // TemplateVersion reads outside the transaction: versions are immutable.
 func (u unit) TemplateVersion(ctx context.Context, tenantID, id string, version int) (governance.Template, error) {
-	return u.t.db.TemplateVersion(ctx, tenantID, id, version)
+	return u.t.db.TemplateVersionTx(ctx, u.tx, tenantID, id, version)
 }
 
 func (u unit) CreateTemplate(ctx context.Context, t governance.Template) (governance.Template, error) {
@@ -71,7 +71,7 @@ func (u unit) UnassignRole(ctx context.Context, tenantID string, role governance
 // RoleAssignments reads committed assignments: a role change is its own
 // transaction, so nothing uncommitted is missed.
 func (u unit) RoleAssignments(ctx context.Context, tenantID string) ([]governance.RoleAssignment, error) {
-	return u.t.db.RoleAssignments(ctx, tenantID)
+	return u.t.db.RoleAssignmentsTx(ctx, u.tx, tenantID)
 }
 
 func (u unit) Request(ctx context.Context, tenantID, id string) (governance.Request, error) {
@@ -85,7 +85,7 @@ func (u unit) PendingRequestIDs(ctx context.Context, tenantID string, limit int)
 	var ids []string
 	for len(ids) < limit {
 		q.Limit = min(store.RequestPageMax, limit-len(ids))
-		rs, err := u.t.db.Requests(ctx, tenantID, q)
+		rs, err := u.t.db.RequestsTx(ctx, u.tx, tenantID, q)
 		if err != nil {
 			return nil, err
 		}
