@@ -84,7 +84,7 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 		}
 		rel := u[len(c.base):]
 		class, team := classify(r.Method, c.relPath(u))
-		if err := c.budget.wait(ctx, tenantID, class, team); err != nil {
+		if _, err := c.budget.wait(ctx, tenantID, class, team); err != nil {
 			return nil, 0, err
 		}
 		p := batchPart{ID: strconv.Itoa(j + 1), Method: r.Method, URL: rel}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -143,9 +144,8 @@ func byMethod(method, get string) string {
 
 // budget spends per-tenant rate budgets before calls leave. Each key (tenant
 // + class, tenant + team) keeps the send times it granted; a call is granted
-// the first moment at which no one-second window holds more than the
-// limit, plus a margin for network jitter (Graph counts arrivals, not
-// departures). Grants per key are monotone, so the check is one lookup.
+// the first moment at which no one-second window (plus a margin for network
+// jitter: Graph counts arrivals, not departures) holds more than the limit.
 type budget struct {
 	limits Limits
 	margin time.Duration
@@ -158,6 +158,7 @@ type budget struct {
 
 type window struct {
 	granted []time.Time // ascending
+	waiting []*ticket   // calls waiting for a grant of this window alone
 	used    time.Time
 }
 
@@ -174,27 +175,42 @@ func (b *budget) window(key string) *window {
 	return w
 }
 
-// earliest is when w can next grant under limit, not before t.
-func (w *window) earliest(t time.Time, limit int, margin time.Duration) time.Time {
-	if n := len(w.granted); n > 0 {
-		if last := w.granted[n-1]; last.After(t) {
-			t = last
+// fits reports whether granting t keeps every window of length span
+// within limit: no limit+1 consecutive grants (t among them) may lie
+// closer than span.
+func (w *window) fits(t time.Time, limit int, span time.Duration) bool {
+	g := w.granted
+	i, _ := slices.BinarySearchFunc(g, t, func(a, b time.Time) int { return a.Compare(b) })
+	at := func(x int) time.Time { // the grants with t inserted at i
+		switch {
+		case x < i:
+			return g[x]
+		case x == i:
+			return t
 		}
-		if n >= limit {
-			if free := w.granted[n-limit].Add(time.Second + margin); free.After(t) {
-				t = free
-			}
+		return g[x-1]
+	}
+	for s := max(0, i-limit); s <= i && s+limit <= len(g); s++ {
+		if at(s+limit).Sub(at(s)) < span {
+			return false
 		}
 	}
-	return t
+	return true
 }
 
-func (w *window) grant(t time.Time, limit int) {
-	w.granted = append(w.granted, t)
-	if len(w.granted) > 2*limit {
-		w.granted = append(w.granted[:0], w.granted[len(w.granted)-limit:]...)
+// grant records t, keeping the grants sorted, and forgets those too old to
+// matter to any future window.
+func (w *window) grant(t time.Time, now time.Time, span time.Duration) {
+	i, _ := slices.BinarySearchFunc(w.granted, t, func(a, b time.Time) int { return a.Compare(b) })
+	w.granted = slices.Insert(w.granted, i, t)
+	cut := 0
+	for cut < len(w.granted) && now.Sub(w.granted[cut]) > span {
+		cut++
 	}
-	w.used = t
+	w.granted = w.granted[cut:]
+	if t.After(w.used) {
+		w.used = t
+	}
 }
 
 type budgetKey struct {
@@ -213,30 +229,150 @@ func (b *budget) keysFor(tenant, class, team string) []budgetKey {
 	return ks
 }
 
-// reserve grants a send time to a call of class on team and returns how
-// long to wait for it.
-func (b *budget) reserve(tenant, class, team string) time.Duration {
+// reserve grants a send time to a call of class on team and returns it
+// and how long to wait for it: the earliest moment, now or later, at which
+// every budget the call spends has room. A slot given back by refund can
+// be taken by the next call, even ahead of calls already waiting.
+func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) {
 	ks := b.keysFor(tenant, class, team)
+	now := b.now()
 	if len(ks) == 0 {
-		return 0
+		return now, 0
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
-	t := now
-	for _, k := range ks {
-		t = b.window(k.key).earliest(t, k.limit, b.margin)
+	span := time.Second + b.margin
+	ws := make([]*window, len(ks))
+	candidates := []time.Time{now}
+	for i, k := range ks {
+		ws[i] = b.window(k.key)
+		for _, g := range ws[i].granted {
+			if c := g.Add(span); c.After(now) {
+				candidates = append(candidates, c)
+			}
+		}
 	}
-	for _, k := range ks {
-		b.window(k.key).grant(t, k.limit)
+	slices.SortFunc(candidates, func(a, b time.Time) int { return a.Compare(b) })
+	t := candidates[len(candidates)-1]
+	for _, c := range candidates {
+		ok := true
+		for i, k := range ks {
+			if !ws[i].fits(c, k.limit, span) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			t = c
+			break
+		}
+	}
+	for _, w := range ws {
+		w.grant(t, now, span)
 	}
 	b.gc(now)
-	return t.Sub(now)
+	return t, t.Sub(now)
 }
 
-// wait blocks until the call may leave.
-func (b *budget) wait(ctx context.Context, tenant, class, team string) error {
-	return sleep(ctx, b.reserve(tenant, class, team))
+// ticket is a call waiting for its grant. A refund may move it earlier.
+type ticket struct {
+	at   time.Time
+	wake chan struct{} // receives when the grant moved earlier
+}
+
+// wait blocks until the call may leave and returns its grant. A call that
+// spends one budget only (no team) waits on a ticket, so a slot given back
+// in the current window goes to the first call in line at once.
+func (b *budget) wait(ctx context.Context, tenant, class, team string) (time.Time, error) {
+	t, d := b.reserve(tenant, class, team)
+	ks := b.keysFor(tenant, class, team)
+	if d <= 0 || len(ks) != 1 {
+		return t, sleep(ctx, d)
+	}
+	tk := &ticket{at: t, wake: make(chan struct{}, 1)}
+	b.mu.Lock()
+	w := b.window(ks[0].key)
+	w.waiting = append(w.waiting, tk)
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		w.waiting = slices.DeleteFunc(w.waiting, func(x *ticket) bool { return x == tk })
+		b.mu.Unlock()
+	}()
+	for {
+		b.mu.Lock()
+		at := tk.at
+		b.mu.Unlock()
+		timer := time.NewTimer(at.Sub(b.now()))
+		select {
+		case <-timer.C:
+			return at, nil
+		case <-tk.wake:
+			timer.Stop()
+		case <-ctx.Done():
+			timer.Stop()
+			return at, ctx.Err()
+		}
+	}
+}
+
+// refund gives back the grant of a call that failed before Graph counted
+// it (a 429, a fault in transit): the first call in line whose grant can
+// move to now takes the slot at once, instead of the slot being lost.
+func (b *budget) refund(tenant, class, team string, t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ks := b.keysFor(tenant, class, team)
+	for _, k := range ks {
+		w := b.keys[k.key]
+		if w == nil {
+			continue
+		}
+		if i, ok := slices.BinarySearchFunc(w.granted, t, timeCompare); ok {
+			w.granted = slices.Delete(w.granted, i, i+1)
+		}
+	}
+	if len(ks) == 1 {
+		if w := b.keys[ks[0].key]; w != nil {
+			w.promote(b.now(), ks[0].limit, time.Second+b.margin)
+		}
+	}
+}
+
+func timeCompare(a, b time.Time) int { return a.Compare(b) }
+
+// promote moves the calls in line up after a slot was given back: the
+// first waiting call takes the slot now if the window has room, the next
+// one takes the slot it left, and so on, so the whole line gains a slot
+// rather than one call gaining a few milliseconds.
+func (w *window) promote(now time.Time, limit int, span time.Duration) {
+	vacated := now
+	for {
+		var next *ticket
+		for _, tk := range w.waiting {
+			if tk.at.After(vacated) && (next == nil || tk.at.Before(next.at)) {
+				next = tk
+			}
+		}
+		if next == nil {
+			return
+		}
+		i, ok := slices.BinarySearchFunc(w.granted, next.at, timeCompare)
+		if !ok {
+			return
+		}
+		w.granted = slices.Delete(w.granted, i, i+1)
+		if !w.fits(vacated, limit, span) {
+			w.granted = slices.Insert(w.granted, i, next.at)
+			return
+		}
+		w.grant(vacated, now, span)
+		vacated, next.at = next.at, vacated
+		select {
+		case next.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // gc drops idle windows (mostly per-team ones), so a tenant with many teams

@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,10 +50,10 @@ func TestBudgetWindow(t *testing.T) {
 	b := newBudget(Limits{CreateTeam: 10, Read: 30, PerTeam: 4}, 50*time.Millisecond, func() time.Time { return now })
 	var creates, teamA []time.Time
 	for i := range 100 {
-		d := b.reserve("t", classCreateTeam, "")
+		_, d := b.reserve("t", classCreateTeam, "")
 		creates = append(creates, now.Add(d))
 		if i%3 == 0 {
-			d := b.reserve("t", classRead, "A")
+			_, d := b.reserve("t", classRead, "A")
 			teamA = append(teamA, now.Add(d))
 		}
 		now = now.Add(7 * time.Millisecond)
@@ -65,7 +68,77 @@ func TestBudgetWindow(t *testing.T) {
 	check("createTeam", creates, 10)
 	check("team A", teamA, 4)
 	// Another tenant's budget is its own.
-	if d := b.reserve("other", classCreateTeam, ""); d != 0 {
+	if _, d := b.reserve("other", classCreateTeam, ""); d != 0 {
 		t.Fatalf("other tenant waits %v", d)
+	}
+	// A refunded grant (Graph answered 429) frees its slot at once.
+	b2 := newBudget(Limits{CreateTeam: 10}, 50*time.Millisecond, func() time.Time { return now })
+	var grants []time.Time
+	for range 10 {
+		g, _ := b2.reserve("t", classCreateTeam, "")
+		grants = append(grants, g)
+	}
+	b2.refund("t", classCreateTeam, "", grants[9])
+	if _, d := b2.reserve("t", classCreateTeam, ""); d != 0 {
+		t.Fatalf("after a refund the freed slot waits %v", d)
+	}
+}
+
+// TestBudgetBackfillsRefunds: with random reservations and refunds (a
+// quarter of calls refused for rate), the kept grants never put more than
+// the limit in any window, and refunded slots are reused: the stream keeps
+// its rate instead of losing a slot per refund.
+func TestBudgetBackfillsRefunds(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	const margin = 50 * time.Millisecond
+	b := newBudget(Limits{CreateTeam: 10}, margin, func() time.Time { return now })
+	rng := rand.New(rand.NewPCG(1, 2))
+	var kept []time.Time
+	for i := range 400 {
+		g, _ := b.reserve("t", classCreateTeam, "")
+		if rng.IntN(4) == 0 {
+			b.refund("t", classCreateTeam, "", g)
+		} else {
+			kept = append(kept, g)
+		}
+		if i%8 == 0 {
+			now = now.Add(100 * time.Millisecond)
+		}
+	}
+	slices.SortFunc(kept, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 10; i < len(kept); i++ {
+		if gap := kept[i].Sub(kept[i-10]); gap < time.Second+margin {
+			t.Fatalf("grants %d and %d are %v apart; limit 10 per %v", i-10, i, gap, time.Second+margin)
+		}
+	}
+	// 300 kept calls at 10 per 1.05 s take about 31 s; without back-fill
+	// the 100 refunds would stretch it to about 42 s.
+	if span := kept[len(kept)-1].Sub(kept[0]); span > 33*time.Second {
+		t.Fatalf("%d kept grants span %v: refunded slots were not reused", len(kept), span)
+	}
+}
+
+// TestRefundPromotesTheNextCall: a call waiting for its grant takes a slot
+// given back in the current window at once, instead of the slot being
+// lost while it waits for its own.
+func TestRefundPromotesTheNextCall(t *testing.T) {
+	b := newBudget(Limits{CreateTeam: 2}, 0, time.Now)
+	first, _ := b.reserve("t", classCreateTeam, "")
+	b.reserve("t", classCreateTeam, "")
+	done := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() {
+		_, _ = b.wait(context.Background(), "t", classCreateTeam, "")
+		done <- time.Since(start)
+	}()
+	time.Sleep(50 * time.Millisecond) // the third call is waiting (about 1 s)
+	b.refund("t", classCreateTeam, "", first)
+	select {
+	case d := <-done:
+		if d > 500*time.Millisecond {
+			t.Fatalf("the waiting call left after %v", d)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the waiting call never left")
 	}
 }
