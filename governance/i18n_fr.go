@@ -21,6 +21,17 @@ var frenchFormats = map[string]string{
 	"team %q is already managed":                              "l’équipe %q est déjà gérée",
 	"team %q is not managed by Steward":                       "l’équipe %q n’est pas gérée par Steward",
 
+	// lifecycle_service.go, store/managed_team_lifecycle.go
+	"only the team's owners or an administrator can see its lifecycle":                                   "seuls les propriétaires de l’équipe ou un administrateur peuvent consulter son cycle de vie",
+	"renewing a team confirms its owners and members, which only a person signed in can do":              "renouveler une équipe confirme ses propriétaires et ses membres, ce que seule une personne connectée peut faire",
+	"only the team's owners or an administrator can renew it":                                            "seuls les propriétaires de l’équipe ou un administrateur peuvent la renouveler",
+	"this team was archived or deleted, so it can no longer be renewed":                                  "cette équipe a été archivée ou supprimée\u202f; elle ne peut plus être renouvelée",
+	"this team's template does not expire teams: there is nothing to renew":                              "le modèle de cette équipe ne fait pas expirer les équipes\u00a0: il n’y a rien à renouveler",
+	"confirm that the team's owners and members are still right (\"attest\": true) to renew it":          "confirmez que les propriétaires et les membres de l’équipe sont toujours les bons (\"attest\"\u00a0: true) pour la renouveler",
+	"only Steward's lifecycle reconciler can record lifecycle steps":                                     "seul le processus de cycle de vie de Steward peut enregistrer les étapes du cycle de vie",
+	"unknown team end %q: use archived, deleted or gone":                                                 "fin d’équipe %q inconnue\u202f; utilisez archived, deleted ou gone",
+	"team %q was changed by someone else (now at version %d): read it again and apply your change again": "l’équipe %q a été modifiée par quelqu’un d’autre (elle est maintenant à la version %d)\u00a0: relisez-la et appliquez de nouveau votre modification",
+
 	// apikey.go
 	"an API key needs at least one scope: %s": "une clé d’API nécessite au moins une portée\u00a0: %s",
 	"unknown scope %q: use one of %s":         "portée %q inconnue\u202f; utilisez l’une des suivantes\u00a0: %s",

@@ -16,6 +16,12 @@ type ManagedTeam struct {
 	TemplateID      string    `json:"templateId"`
 	TemplateVersion int       `json:"templateVersion"`
 	CreatedAt       time.Time `json:"createdAt"`
+	// Lifecycle is where the team stands in its template version's
+	// lifecycle policy (expiry, renewal, inactivity; see lifecycle.go).
+	Lifecycle LifecycleState `json:"lifecycle"`
+	// Version is the optimistic-concurrency version the store checks when
+	// the lifecycle is saved.
+	Version int64 `json:"version"`
 }
 
 // MembershipRepair is what the permanent-membership reconciler put back in

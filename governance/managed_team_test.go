@@ -14,6 +14,8 @@ func (w memWork) AddManagedTeam(_ context.Context, t ManagedTeam) error {
 		return Errorf(KindConflict, "managed_team_exists", "team %q is already managed", t.TeamID)
 	}
 	w.jobs = append(w.jobs, key)
+	t.Version = 1
+	w.managed[t.TenantID+"/"+t.TeamID] = t
 	return nil
 }
 

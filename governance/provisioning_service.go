@@ -76,7 +76,9 @@ type TeamOutcome struct {
 }
 
 // Provisioned records that the request's team exists: the request is
-// completed, the audit trail and webhooks say team.provisioned, in one
+// completed, the audit trail and webhooks say team.provisioned, and the
+// team becomes a managed team whose expiry and inactivity checks follow
+// the lifecycle policy of the request's template version, in one
 // transaction. Calling it again for a completed request changes nothing.
 //
 // Errors: KindForbidden, KindNotFound, KindConflict (not provisioning).
@@ -106,8 +108,14 @@ func (s *RequestService) Provisioned(ctx context.Context, p Principal, requestID
 		if err := w.Audit(ctx, e); err != nil {
 			return err
 		}
-		if err := w.AddManagedTeam(ctx, ManagedTeam{TenantID: r.TenantID, TeamID: out.TeamID, RequestID: r.ID,
-			TemplateID: r.TemplateID, TemplateVersion: r.TemplateVersion, CreatedAt: w.Now()}); err != nil && !IsKind(err, KindConflict) {
+		tpl, err := w.TemplateVersion(ctx, r.TenantID, r.TemplateID, r.TemplateVersion)
+		if err != nil {
+			return err
+		}
+		team := ManagedTeam{TenantID: r.TenantID, TeamID: out.TeamID, RequestID: r.ID,
+			TemplateID: r.TemplateID, TemplateVersion: r.TemplateVersion, CreatedAt: w.Now()}
+		team.startLifecycle(tpl.Policies.Lifecycle)
+		if err := w.AddManagedTeam(ctx, team); err != nil && !IsKind(err, KindConflict) {
 			return err
 		}
 		return w.Emit(ctx, r.TenantID, EventTeamProvisioned, res)

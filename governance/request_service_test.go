@@ -22,12 +22,13 @@ type memStore struct {
 	audit     []AuditEvent
 	emitted   []WebhookEvent
 	jobs      []string
+	managed   map[string]ManagedTeam // tenant/team → team
 	failEmit  bool
 }
 
 func newMemStore() *memStore {
 	return &memStore{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), templates: map[string][]Template{},
-		requests: map[string]Request{}, pending: map[string][]string{}}
+		requests: map[string]Request{}, pending: map[string][]string{}, managed: map[string]ManagedTeam{}}
 }
 
 type memWork struct {
@@ -42,15 +43,16 @@ type memState struct {
 	audit    []AuditEvent
 	emitted  []WebhookEvent
 	jobs     []string
+	managed  map[string]ManagedTeam
 }
 
 func (m *memStore) InTx(ctx context.Context, fn func(Work) error) error {
 	st := &memState{roles: slices.Clone(m.roles), requests: maps.Clone(m.requests), pending: maps.Clone(m.pending),
-		audit: slices.Clone(m.audit), emitted: slices.Clone(m.emitted), jobs: slices.Clone(m.jobs)}
+		audit: slices.Clone(m.audit), emitted: slices.Clone(m.emitted), jobs: slices.Clone(m.jobs), managed: maps.Clone(m.managed)}
 	if err := fn(memWork{m, st}); err != nil {
 		return err
 	}
-	m.roles, m.requests, m.pending, m.audit, m.emitted, m.jobs = st.roles, st.requests, st.pending, st.audit, st.emitted, st.jobs
+	m.roles, m.requests, m.pending, m.audit, m.emitted, m.jobs, m.managed = st.roles, st.requests, st.pending, st.audit, st.emitted, st.jobs, st.managed
 	return nil
 }
 

@@ -38,6 +38,13 @@ type Work interface {
 	// AddManagedTeam records a team the reconcilers keep compliant
 	// (KindConflict if it is recorded already).
 	AddManagedTeam(ctx context.Context, t ManagedTeam) error
+	// ManagedTeam reads a managed team inside the transaction
+	// (KindNotFound if the tenant has no such team).
+	ManagedTeam(ctx context.Context, tenantID, teamID string) (ManagedTeam, error)
+	// SaveManagedTeam stores t's lifecycle if t.Version is still the
+	// stored version, and returns it at the next version (KindConflict
+	// otherwise).
+	SaveManagedTeam(ctx context.Context, t ManagedTeam) (ManagedTeam, error)
 }
 
 // Transactor runs fn in one transaction, committing if it returns nil.

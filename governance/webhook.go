@@ -27,6 +27,8 @@ const (
 	EventTeamArchived           WebhookEvent = "team.archived"
 	EventTeamRenewed            WebhookEvent = "team.renewed"
 	EventTeamExpiring           WebhookEvent = "team.expiring"
+	EventTeamDeleted            WebhookEvent = "team.deleted"
+	EventTeamInactive           WebhookEvent = "team.inactive"
 	EventMembershipRepaired     WebhookEvent = "membership.repaired"
 	EventTemplateUpdated        WebhookEvent = "template.updated"
 
@@ -40,7 +42,7 @@ const (
 var WebhookEvents = []WebhookEvent{
 	EventRequestCreated, EventRequestApproved, EventRequestRejected, EventRequestCancelled,
 	EventApprovalReminder, EventApprovalEscalated, EventTeamProvisioned, EventTeamProvisioningFailed, EventTeamArchived, EventTeamRenewed,
-	EventTeamExpiring, EventMembershipRepaired, EventTemplateUpdated,
+	EventTeamExpiring, EventMembershipRepaired, EventTemplateUpdated, EventTeamDeleted, EventTeamInactive,
 }
 
 // Valid reports whether e is a known concrete event (not "*").

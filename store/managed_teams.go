@@ -4,17 +4,50 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/stewardhq/steward/governance"
 )
 
-const managedTeamColumns = `tenant_id, team_id, request_id, template_id, template_version, created_at`
+const managedTeamColumns = `tenant_id, team_id, request_id, template_id, template_version, created_at, ` +
+	`expires_at, warned_days, renewed_at, renewed_by, attested, archived_at, deleted_at, last_activity_at, inactive_warned_at, ` +
+	`expiry_due_at, activity_due_at, version`
 
-// CreateManagedTeamTx records a team Steward provisioned, inside tx.
+// managedTeamArgs are t's values in managedTeamColumns order.
+func managedTeamArgs(t governance.ManagedTeam) []any {
+	l := t.Lifecycle
+	return []any{t.TenantID, t.TeamID, t.RequestID, t.TemplateID, t.TemplateVersion, t.CreatedAt.UTC().Truncate(time.Microsecond),
+		timeOrNull(l.ExpiresAt), l.WarnedDays, timeOrNull(l.RenewedAt), l.RenewedBy, l.Attested, timeOrNull(l.ArchivedAt),
+		timeOrNull(l.DeletedAt), timeOrNull(l.LastActivityAt), timeOrNull(l.InactiveWarnedAt), timeOrNull(l.ExpiryDueAt),
+		timeOrNull(l.ActivityDueAt), t.Version}
+}
+
+// scanManagedTeam reads a row of managedTeamColumns.
+func scanManagedTeam(row interface{ Scan(...any) error }) (governance.ManagedTeam, error) {
+	var (
+		t                                                             governance.ManagedTeam
+		expires, renewed, archived, deleted, activity, warned, expDue sql.NullTime
+		actDue                                                        sql.NullTime
+	)
+	l := &t.Lifecycle
+	err := row.Scan(&t.TenantID, &t.TeamID, &t.RequestID, &t.TemplateID, &t.TemplateVersion, &t.CreatedAt,
+		&expires, &l.WarnedDays, &renewed, &l.RenewedBy, &l.Attested, &archived, &deleted, &activity, &warned, &expDue, &actDue, &t.Version)
+	if err != nil {
+		return t, err
+	}
+	t.CreatedAt = t.CreatedAt.UTC()
+	l.ExpiresAt, l.RenewedAt, l.ArchivedAt, l.DeletedAt = nullTimeUTC(expires), nullTimeUTC(renewed), nullTimeUTC(archived), nullTimeUTC(deleted)
+	l.LastActivityAt, l.InactiveWarnedAt, l.ExpiryDueAt, l.ActivityDueAt = nullTimeUTC(activity), nullTimeUTC(warned), nullTimeUTC(expDue), nullTimeUTC(actDue)
+	return t, nil
+}
+
+// CreateManagedTeamTx records a team Steward provisioned, inside tx, with
+// its lifecycle at version 1.
 // Errors: KindConflict (recorded already), KindNotFound (no such tenant).
 func (db *DB) CreateManagedTeamTx(ctx context.Context, tx *Tx, t governance.ManagedTeam) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO managed_teams (`+managedTeamColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.TenantID, t.TeamID, t.RequestID, t.TemplateID, t.TemplateVersion, t.CreatedAt.UTC())
+	t.Version = 1
+	_, err := tx.ExecContext(ctx, `INSERT INTO managed_teams (`+managedTeamColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		managedTeamArgs(t)...)
 	switch {
 	case isUniqueViolation(err):
 		return conflict("managed_team_exists", "team %q is already managed", t.TeamID)
@@ -26,13 +59,11 @@ func (db *DB) CreateManagedTeamTx(ctx context.Context, tx *Tx, t governance.Mana
 
 // ManagedTeam returns one managed team. Errors: KindNotFound.
 func (db *DB) ManagedTeam(ctx context.Context, tenantID, teamID string) (governance.ManagedTeam, error) {
-	var t governance.ManagedTeam
-	err := db.reader.QueryRowContext(ctx, `SELECT `+managedTeamColumns+` FROM managed_teams WHERE tenant_id = $1 AND team_id = $2`,
-		tenantID, teamID).Scan(&t.TenantID, &t.TeamID, &t.RequestID, &t.TemplateID, &t.TemplateVersion, &t.CreatedAt)
+	t, err := scanManagedTeam(db.reader.QueryRowContext(ctx, `SELECT `+managedTeamColumns+` FROM managed_teams WHERE tenant_id = $1 AND team_id = $2`,
+		tenantID, teamID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, notFound("managed_team_not_found", "team %q is not managed by Steward", teamID)
 	}
-	t.CreatedAt = t.CreatedAt.UTC()
 	return t, classify("get managed team", err)
 }
 

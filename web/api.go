@@ -53,6 +53,7 @@ type API struct {
 	Versions  TemplateVersions
 	Webhooks  WebhookManager
 	APIKeys   KeyManager
+	Teams     TeamLifecycles
 }
 
 // maxAPIBody bounds a JSON request body.
@@ -181,6 +182,12 @@ func apiRoutes() []apiRoute {
 		{method: "POST", path: "/apikeys/{keyId}/revoke", operationID: "revokeAPIKey", tag: "apikeys",
 			summary: "Revoke an API key: integrations using it are refused from now on; revoking again changes nothing",
 			status:  200, response: APIKey{}, errors: []int{401, 403, 404}, handle: (*API).revokeAPIKey},
+		{method: "GET", path: "/teams/{teamId}/lifecycle", operationID: "getTeamLifecycle", tag: "teams",
+			summary: "Get a managed team's lifecycle: expiry, warnings, renewal, archive, activity (its owners, administrators, API keys with requests:read)",
+			status:  200, response: TeamLifecycle{}, errors: []int{401, 403, 404, 429, 503}, handle: (*API).getTeamLifecycle},
+		{method: "POST", path: "/teams/{teamId}/renew", operationID: "renewTeam", tag: "teams",
+			summary: "Renew a team before it expires, attesting its membership if its template asks (its owners and administrators; not API keys)",
+			body:    RenewTeamBody{}, status: 200, response: TeamLifecycle{}, errors: []int{400, 401, 403, 404, 409, 413, 429, 503}, handle: (*API).renewTeam},
 		{method: "GET", path: "/roles", operationID: "listRoles", tag: "roles",
 			summary: "List the tenant's role assignments (administrators)",
 			status:  200, response: RoleList{}, errors: []int{401, 403}, handle: (*API).listRoles},

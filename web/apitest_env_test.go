@@ -137,7 +137,8 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	keys := identity.NewKeyManager(db, apiPepper, identity.KeyManagerOptions{})
 	srv := New(Options{API: &API{Auth: auth, Requests: requests, Read: read,
 		Templates: governance.NewTemplateService(tx, governance.WithTeamReader(scenarioTeams{})), Roles: roles, Audit: governance.NewAuditService(reader),
-		Versions: read, Webhooks: hooks, APIKeys: keys}})
+		Versions: read, Webhooks: hooks, APIKeys: keys, Teams: governance.NewLifecycleService(tx, db, scenarioOwners{})}})
+	seedManagedTeams(t, db)
 	// Cathy's catalog role, as an administrator granted it.
 	if _, err := roles.Assign(ctx, manager, governance.RoleAssignment{Role: governance.RoleCatalogManager, SubjectType: "user", SubjectID: idCatalog}); err != nil {
 		t.Fatal(err)

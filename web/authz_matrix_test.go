@@ -109,6 +109,14 @@ func matrixRows() []matrixRow {
 		{"POST", "POST /api/v1/apikeys", "/api/v1/apikeys", `{"name":"Matrix","scopes":["webhooks:manage"]}`, true, keysOnly(201, 201)},
 		{"GET", "GET /api/v1/apikeys/{keyId}", "/api/v1/apikeys/{key}", "", false, keysOnly(200, 404)},
 		{"POST", "POST /api/v1/apikeys/{keyId}/revoke", "/api/v1/apikeys/{key}/revoke", "", true, keysOnly(200, 404)},
+		// A managed team's lifecycle is its owners' (alice owns it, as Graph
+		// says), administrators' and, to read, keys' with requests:read.
+		// Renewing attests the membership: people only, never a key. To
+		// another tenant the team does not exist.
+		{"GET", "GET /api/v1/teams/{teamId}/lifecycle", "/api/v1/teams/" + teamExpiring + "/lifecycle", "", false,
+			expect(403, map[string]int{"alice": 200, "admin": 200, "apikey-read": 200, "apikey-write": 200, "fabrikam-admin": 404})},
+		{"POST", "POST /api/v1/teams/{teamId}/renew", "/api/v1/teams/" + teamExpiring + "/renew", `{"attest":true}`, true,
+			expect(403, map[string]int{"alice": 200, "admin": 200, "fabrikam-admin": 404})},
 		// Roles are for signed-in administrators only; API keys never
 		// manage them, whatever their scopes. Another tenant's administrator
 		// manages its own tenant's roles: Cathy's assignment is not there.

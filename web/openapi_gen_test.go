@@ -197,6 +197,7 @@ func buildOpenAPI() ([]byte, error) {
 			map[string]any{"name": "requests", "description": "Team requests and their approval."},
 			map[string]any{"name": "roles", "description": "Who holds which Steward role."},
 			map[string]any{"name": "templates", "description": "Catalog management: create, version, retire, export and import templates."},
+			map[string]any{"name": "teams", "description": "Teams Steward manages: their lifecycle, and renewal before they expire."},
 			map[string]any{"name": "webhooks", "description": "Outgoing webhooks: signed event deliveries to your endpoints, and their delivery logs."},
 		},
 		"paths": paths,

@@ -144,3 +144,11 @@ func (u unit) EnqueueProvisioning(ctx context.Context, tenantID, requestID strin
 func (u unit) AddManagedTeam(ctx context.Context, t governance.ManagedTeam) error {
 	return u.t.db.CreateManagedTeamTx(ctx, u.tx, t)
 }
+
+func (u unit) ManagedTeam(ctx context.Context, tenantID, teamID string) (governance.ManagedTeam, error) {
+	return u.t.db.ManagedTeamTx(ctx, u.tx, tenantID, teamID)
+}
+
+func (u unit) SaveManagedTeam(ctx context.Context, t governance.ManagedTeam) (governance.ManagedTeam, error) {
+	return u.t.db.SaveManagedTeamTx(ctx, u.tx, t)
+}

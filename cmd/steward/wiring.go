@@ -60,6 +60,10 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 	if err := provision.RegisterMembership(a.queue, provision.NewMembership(gc, a.db, requests, a.log.With("component", "membership"))); err != nil {
 		return nil, err
 	}
+	lifecycle := governance.NewLifecycleService(tx, a.db, gc)
+	if err := provision.RegisterLifecycle(a.queue, provision.NewLifecycle(gc, a.db, lifecycle, provision.LifecycleOptions{Logger: a.log.With("component", "lifecycle")})); err != nil {
+		return nil, err
+	}
 
 	// Dev makes the API key pepper on first use; production never invents
 	// key material: without the file, API keys are refused.
@@ -86,7 +90,7 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 			Auth: auth, Requests: requests, Read: read,
 			Templates: governance.NewTemplateService(tx, governance.WithTeamReader(gc)), Roles: governance.NewRoleService(tx),
 			Audit: governance.NewAuditService(reader), Versions: read, Webhooks: hooks,
-			APIKeys: identity.NewKeyManager(a.db, pepper, identity.KeyManagerOptions{}),
+			APIKeys: identity.NewKeyManager(a.db, pepper, identity.KeyManagerOptions{}), Teams: lifecycle,
 		},
 	}, nil
 }

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 	runWebhooks(t, migrated)
 	runCatalog(t, migrated)
 	runCheckpoints(t, migrated)
+	runManagedTeams(t, migrated)
 }
 
 func mustKind(t *testing.T, err error, k governance.Kind, what string) {
