@@ -274,6 +274,9 @@ func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) 
 	return t, t.Sub(now)
 }
 
+// promoteGuard keeps promotion away from tickets about to leave.
+const promoteGuard = 20 * time.Millisecond
+
 // ticket is a call waiting for its grant. A refund may move it earlier.
 type ticket struct {
 	at   time.Time
@@ -306,6 +309,10 @@ func (b *budget) wait(ctx context.Context, tenant, class, team string) (time.Tim
 		timer := time.NewTimer(at.Sub(b.now()))
 		select {
 		case <-timer.C:
+			b.mu.Lock()
+			at = tk.at // a promotion may have moved it earlier meanwhile
+			w.waiting = slices.DeleteFunc(w.waiting, func(x *ticket) bool { return x == tk })
+			b.mu.Unlock()
 			return at, nil
 		case <-tk.wake:
 			timer.Stop()
@@ -347,10 +354,14 @@ func timeCompare(a, b time.Time) int { return a.Compare(b) }
 // rather than one call gaining a few milliseconds.
 func (w *window) promote(now time.Time, limit int, span time.Duration) {
 	vacated := now
+	// A ticket due within the guard may already be leaving (its timer
+	// fired, its goroutine not yet back): moving it would let two calls
+	// share its slot.
+	guard := now.Add(promoteGuard)
 	for {
 		var next *ticket
 		for _, tk := range w.waiting {
-			if tk.at.After(vacated) && (next == nil || tk.at.Before(next.at)) {
+			if tk.at.After(vacated) && tk.at.After(guard) && (next == nil || tk.at.Before(next.at)) {
 				next = tk
 			}
 		}
