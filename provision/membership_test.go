@@ -172,4 +172,17 @@ func TestMembershipCostFollowsChanges(t *testing.T) {
 	if calls != 1+drifted {
 		t.Fatalf("a cycle with %d drifted teams made %d Graph calls, want %d (one delta call, one bulk add per team)", drifted, calls, 1+drifted)
 	}
+	// The repairs themselves come back as changes: the next cycle reads
+	// them (still one delta call) and finds nothing to do; so does the
+	// one after.
+	for i := range 2 {
+		before = ctr.graph.Load()
+		quiet, err := m.Reconcile(ctx, "contoso")
+		if err != nil || quiet.DriftedTeams != 0 {
+			t.Fatalf("quiet cycle %d = %+v, %v", i, quiet, err)
+		}
+		if n := ctr.graph.Load() - before; n != 1 {
+			t.Fatalf("quiet cycle %d made %d Graph calls, want 1", i, n)
+		}
+	}
 }
