@@ -63,7 +63,7 @@ func (g *Graph) patchGroup(c *call) error {
 			case "mailNickname":
 				gr.MailNickname = v
 			case "visibility":
-				gr.Visibility = capitalise(strings.ToLower(v))
+				gr.Visibility = map[string]string{"public": "Public", "private": "Private", "hiddenmembership": "HiddenMembership"}[strings.ToLower(v)]
 			}
 		}
 		return nil
