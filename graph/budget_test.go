@@ -46,9 +46,6 @@ func TestBudgetAvoids429(t *testing.T) {
 	if elapsed < 2*time.Second || elapsed > 8*time.Second {
 		t.Fatalf("30 creations at 10/s took %v; want about 2 s", elapsed)
 	}
-	if got := e.sim.Graph.Inspect(); got == nil {
-		t.Fatal("no stats")
-	}
 }
 
 // TestNoBudgetMeans429 is the control: with budgets far above Microsoft's

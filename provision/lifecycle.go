@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
@@ -298,11 +297,7 @@ func (LifecycleReconcile) Kind() string { return "lifecycle_reconcile" }
 func (j LifecycleReconcile) JobTenant() string { return j.TenantID }
 
 // InsertOpts: one live job per tenant.
-func (LifecycleReconcile) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-}
+func (LifecycleReconcile) InsertOpts() river.InsertOpts { return uniqueWhileLive() }
 
 // lifecycleSweep starts a reconcile job per tenant.
 type lifecycleSweep struct {
@@ -311,41 +306,10 @@ type lifecycleSweep struct {
 
 func (lifecycleSweep) Kind() string { return "lifecycle_sweep" }
 
-type lifecycleWorker struct {
-	river.WorkerDefaults[LifecycleReconcile]
-	l *Lifecycle
-}
-
-func (w *lifecycleWorker) Work(ctx context.Context, job *river.Job[LifecycleReconcile]) error {
-	_, err := w.l.Reconcile(ctx, job.Args.TenantID)
-	return err
-}
-
-type lifecycleSweepWorker struct {
-	river.WorkerDefaults[lifecycleSweep]
-	l *Lifecycle
-	q *jobs.Queue
-}
-
-func (w *lifecycleSweepWorker) Work(ctx context.Context, _ *river.Job[lifecycleSweep]) error {
-	ids, err := w.l.db.TenantIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := w.q.Insert(ctx, LifecycleReconcile{TenantID: id}, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // RegisterLifecycle adds the reconciler's workers and its periodic sweep
 // (the elected leader enqueues it, once per interval across replicas).
 func RegisterLifecycle(q *jobs.Queue, l *Lifecycle) error {
-	jobs.Register(q, &lifecycleWorker{l: l})
-	jobs.Register(q, &lifecycleSweepWorker{l: l, q: q})
-	return q.AddPeriodic(river.PeriodicInterval(LifecycleInterval), func() (river.JobArgs, *river.InsertOpts) {
-		return lifecycleSweep{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: LifecycleInterval}}
-	}, nil)
+	return registerReconciler(q, LifecycleInterval, lifecycleSweep{}, l.db.TenantIDs,
+		func(id string) LifecycleReconcile { return LifecycleReconcile{TenantID: id} },
+		func(ctx context.Context, id string) error { _, err := l.Reconcile(ctx, id); return err })
 }

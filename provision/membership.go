@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
@@ -251,11 +250,7 @@ func (MembershipReconcile) Kind() string { return "membership_reconcile" }
 func (m MembershipReconcile) JobTenant() string { return m.TenantID }
 
 // InsertOpts: one live job per tenant.
-func (MembershipReconcile) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-}
+func (MembershipReconcile) InsertOpts() river.InsertOpts { return uniqueWhileLive() }
 
 // membershipSweep starts a reconcile job per tenant.
 type membershipSweep struct {
@@ -264,41 +259,10 @@ type membershipSweep struct {
 
 func (membershipSweep) Kind() string { return "membership_sweep" }
 
-type membershipWorker struct {
-	river.WorkerDefaults[MembershipReconcile]
-	m *Membership
-}
-
-func (w *membershipWorker) Work(ctx context.Context, job *river.Job[MembershipReconcile]) error {
-	_, err := w.m.Reconcile(ctx, job.Args.TenantID)
-	return err
-}
-
-type sweepWorker struct {
-	river.WorkerDefaults[membershipSweep]
-	m *Membership
-	q *jobs.Queue
-}
-
-func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[membershipSweep]) error {
-	ids, err := w.m.db.TenantIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := w.q.Insert(ctx, MembershipReconcile{TenantID: id}, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // RegisterMembership adds the reconciler's workers and its periodic sweep
 // (the elected leader enqueues it, once per interval across replicas).
 func RegisterMembership(q *jobs.Queue, m *Membership) error {
-	jobs.Register(q, &membershipWorker{m: m})
-	jobs.Register(q, &sweepWorker{m: m, q: q})
-	return q.AddPeriodic(river.PeriodicInterval(MembershipInterval), func() (river.JobArgs, *river.InsertOpts) {
-		return membershipSweep{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: MembershipInterval}}
-	}, nil)
+	return registerReconciler(q, MembershipInterval, membershipSweep{}, m.db.TenantIDs,
+		func(id string) MembershipReconcile { return MembershipReconcile{TenantID: id} },
+		func(ctx context.Context, id string) error { _, err := m.Reconcile(ctx, id); return err })
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/identity"
-	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/telemetry"
 )
 
 const apikeysHelp = `steward apikeys: say what to do:
@@ -95,18 +93,11 @@ func runAPIKeys(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		defer clear(pepper)
 	}
-	log, err := telemetry.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	db, err := openMigrated(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := checkMigrated(ctx, db); err != nil {
-		return err
-	}
 	if _, err := db.Tenant(ctx, *tenant); err != nil {
 		return err
 	}

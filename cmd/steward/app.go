@@ -289,3 +289,22 @@ func displayAddr(addr net.Addr) string {
 	}
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 }
+
+// openMigrated opens the store for a command that reads or writes it
+// (audit, apikeys, tenants): a logger from cfg, then the database, which
+// must be at the code's migration.
+func openMigrated(ctx context.Context, env *cmdEnv, cfg Config) (*store.DB, error) {
+	log, err := telemetry.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMigrated(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

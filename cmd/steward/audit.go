@@ -14,7 +14,6 @@ import (
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/telemetry"
 )
 
 const auditHelp = `steward audit: say what to do:
@@ -83,18 +82,11 @@ func runAudit(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := telemetry.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	db, err := openMigrated(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := checkMigrated(ctx, db); err != nil {
-		return err
-	}
 	if verb == "verify" {
 		return auditVerify(ctx, env.stdout, db, *tenant)
 	}

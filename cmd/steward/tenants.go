@@ -9,7 +9,6 @@ import (
 
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/telemetry"
 	"github.com/stewardhq/steward/vault"
 	"github.com/stewardhq/steward/work"
 )
@@ -56,18 +55,11 @@ func runTenants(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := telemetry.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	db, err := openMigrated(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := checkMigrated(ctx, db); err != nil {
-		return err
-	}
 	switch verb {
 	case "add":
 		t, err := db.CreateTenant(ctx, governance.Tenant{ID: *id, Name: *name, EntraTenantID: strings.ToLower(*entra)})
