@@ -39,6 +39,10 @@ func ErrNoCredential(tenantID string) error {
 	return fmt.Errorf("%w %s", errNoCredential, tenantID)
 }
 
+// IsNoCredential reports whether err says the tenant has no stored
+// credential: no retry can fix that, only an administrator.
+func IsNoCredential(err error) bool { return errors.Is(err, errNoCredential) }
+
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Validate reports what is missing or inconsistent.

@@ -360,6 +360,11 @@ func (r *run) complete(ctx context.Context) (time.Duration, error) {
 // queue; the rest fail the request with a reason an administrator can act
 // on (Graph's own code and request id included for Microsoft support).
 func graphFailure(err error, what string) error {
+	if graph.IsNoCredential(err) {
+		// Retrying cannot help: fail now with the reason, and let an
+		// administrator retry once the credential is stored.
+		return failf("Steward has no Microsoft Graph credential for this tenant, so it cannot %s (graph_not_configured): an administrator must add one (steward tenants credential), then retry", what)
+	}
 	var ge *graph.Error
 	if !errors.As(err, &ge) {
 		return fmt.Errorf("provision: %s: %w", what, err)

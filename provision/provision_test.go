@@ -43,6 +43,13 @@ type env struct {
 
 func newEnv(t *testing.T, dsn string, simOpts m365sim.Options) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, simOpts, false)
+}
+
+// newEnvWith can give the provisioning engine a Graph client without any
+// credential (noEngineCredential), while the request service keeps one.
+func newEnvWith(t *testing.T, dsn string, simOpts m365sim.Options, noEngineCredential bool) *env {
+	t.Helper()
 	sim, err := m365sim.Listen("127.0.0.1:0", simOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -73,12 +80,20 @@ func newEnv(t *testing.T, dsn string, simOpts m365sim.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	engineClient := e.client
+	if noEngineCredential {
+		engineClient, err = graph.New(graph.Options{LoginURL: sim.LoginURL(), GraphURL: sim.GraphURL(), HTTPClient: &http.Client{},
+			Credentials: simCreds{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	st := teststack.New(t, dsn, teststack.Options{Register: func(s *teststack.Stack) {
 		n := 0
 		e.tx = work.New(s.DB, s.Queue, s.Hooks)
 		e.svc = governance.NewRequestService(e.tx, graph.NewDirectory(e.client),
 			func() string { n++; return fmt.Sprintf("req-%d", n) })
-		eng := provision.New(e.client, e.svc, s.DB, provision.Options{PollFirst: 20 * time.Millisecond, PollMax: 100 * time.Millisecond,
+		eng := provision.New(engineClient, e.svc, s.DB, provision.Options{PollFirst: 20 * time.Millisecond, PollMax: 100 * time.Millisecond,
 			LookupWait: 20 * time.Millisecond})
 		provision.Register(s.Queue, eng)
 	}})
@@ -351,6 +366,23 @@ func TestPermanentFailureThenRetry(t *testing.T) {
 		t.Fatalf("after retry: %s (%s)", r.State, r.FailureReason)
 	}
 	if ids := e.groupsNamed(t, r.DisplayName); len(ids) != 1 {
+		t.Fatalf("groups = %v", ids)
+	}
+}
+
+// TestMissingCredentialFailsAtOnce: no retry can supply a Graph
+// credential, so the request fails on the first run with a reason that
+// says what to do, instead of spending the queue's retries (whose backoff
+// would outlast waitState by hours).
+func TestMissingCredentialFailsAtOnce(t *testing.T) {
+	e := newEnvWith(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), m365sim.Options{}, true)
+	e.template(t, fullSpec(), governance.MembershipPolicy{})
+	r := e.submit(t, "No credential", e.users[1:3])
+	r = e.waitState(t, r.ID, governance.StateFailed, governance.StateCompleted)
+	if r.State != governance.StateFailed || !strings.Contains(r.FailureReason, "graph_not_configured") {
+		t.Fatalf("request = %s, reason %q", r.State, r.FailureReason)
+	}
+	if ids := e.groupsNamed(t, r.DisplayName); len(ids) != 0 {
 		t.Fatalf("groups = %v", ids)
 	}
 }
