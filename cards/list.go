@@ -1,8 +1,6 @@
 package cards
 
 import (
-	"strings"
-
 	"github.com/stewardhq/steward/governance"
 )
 
@@ -41,8 +39,11 @@ func row(l string, v RequestView) ColumnSet {
 	if !v.CreatedAt.IsZero() {
 		detail += " · " + day(l, v.CreatedAt)
 	}
-	name := text("[" + escapeLinkText(v.TeamName) + "](" + v.Link + ")")
-	return ColumnSet{Type: "ColumnSet", Separator: true, Columns: []Column{
+	name := TextBlock{Type: "TextBlock", Text: v.TeamName, Wrap: true, Weight: "bolder"}
+	// The row opens the request with Action.OpenUrl rather than a Markdown
+	// link: Teams opens a deep link from a TextBlock in a browser tab on
+	// some clients, and from an OpenUrl action inside Teams.
+	return ColumnSet{Type: "ColumnSet", Separator: true, SelectAction: openURL(v.TeamName, v.Link), Columns: []Column{
 		{Type: "Column", Width: "stretch", Items: []Element{name, subtle(detail)}},
 		{Type: "Column", Width: "auto", VerticalContentAlignment: "center",
 			Items: []Element{TextBlock{Type: "TextBlock", Text: stateName(l, v.State), Color: stateColor(v.State), Wrap: true}}},
@@ -60,10 +61,4 @@ func stateColor(s governance.RequestState) string {
 		return "accent"
 	}
 	return "default"
-}
-
-// escapeLinkText keeps a team name from closing the Markdown link it is
-// the text of.
-func escapeLinkText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(s)
 }

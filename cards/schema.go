@@ -70,6 +70,8 @@ type ColumnSet struct {
 	Columns   []Column `json:"columns"`
 	Separator bool     `json:"separator,omitempty"`
 	Spacing   string   `json:"spacing,omitempty"`
+	// SelectAction makes the whole row a button (Action.OpenUrl here).
+	SelectAction Action `json:"selectAction,omitempty"`
 }
 
 // Column is one column of a ColumnSet.
