@@ -191,7 +191,7 @@ func TestInvalidInput(t *testing.T) {
 		{"summary without link", RequestSummary("en", noLink), "no link"},
 		{"summary with unknown state", RequestSummary("en", badState), `unknown state "shipped"`},
 		{"complete without link", ProvisioningComplete("en", "Team", "", nil), "name and a link"},
-		{"failed without reason", ProvisioningFailed("en", fixtureView(1, governance.StateFailed), " "), "without a reason"},
+		{"failed without reason", ProvisioningFailed("en", fixtureView(1, governance.StateFailed), " ", ""), "without a reason"},
 		{"expiry in the past", ExpiryWarning("en", fixtureTeam(), created, -2), "expired 2 days ago"},
 		{"expiry without date", ExpiryWarning("en", fixtureTeam(), time.Time{}, 3), "without an expiry date"},
 		{"empty repair", MembershipRepaired("en", fixtureTeam(), governance.MembershipRepair{}), "names nobody"},

@@ -39,7 +39,7 @@ func goldenCases() []goldenCase {
 		{"approval_cancelled", Approval("en", fixtureApproval(governance.StateCancelled))},
 		{"provisioning_complete", ProvisioningComplete("en", "PRJ-Projet Étoile", fixtureTeam().Link, []string{"General", "Design", "Launch plan"})},
 		{"provisioning_complete_fr", ProvisioningComplete("fr", "PRJ-Projet Étoile", fixtureTeam().Link, []string{"Général", "Conception"})},
-		{"provisioning_failed", ProvisioningFailed("en", fixtureView(42, governance.StateFailed), "Microsoft Graph refused the team name: it is already used")},
+		{"provisioning_failed", ProvisioningFailed("en", fixtureView(42, governance.StateFailed), "Microsoft Graph refused the team name: it is already used", stewardTab(TabApprovals))},
 		{"expiry_warning", ExpiryWarning("en", fixtureTeam(), created.Add(7*24*time.Hour), 7)},
 		{"expiry_warning_fr", ExpiryWarning("fr-FR", fixtureTeam(), created.Add(24*time.Hour), 1)},
 		{"membership_repaired", MembershipRepaired("en", fixtureTeam(), repair)},

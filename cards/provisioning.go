@@ -18,9 +18,10 @@ func ProvisioningComplete(locale, teamName, teamLink string, channels []string) 
 	return Card{card: c}
 }
 
-// ProvisioningFailed tells the requester (and administrators) that Steward
-// stopped creating a team, and why. The link is the request's (v.Link).
-func ProvisioningFailed(locale string, v RequestView, reason string) Card {
+// ProvisioningFailed tells the requester (or administrators) that Steward
+// stopped creating a team, and why. link is where "Open in Steward" goes
+// (an administrator's retry page, say); empty, the request's own v.Link.
+func ProvisioningFailed(locale string, v RequestView, reason, link string) Card {
 	l := lang(locale)
 	if err := v.check(); err != nil {
 		return Card{err: err}
@@ -34,7 +35,10 @@ func ProvisioningFailed(locale string, v RequestView, reason string) Card {
 		text(t(l, "failed_retry")),
 		factSet(v.facts(l)...),
 	)
-	c.Actions = []Action{openURL(t(l, "open_in_steward"), v.Link)}
+	if link == "" {
+		link = v.Link
+	}
+	c.Actions = []Action{openURL(t(l, "open_in_steward"), link)}
 	return Card{card: c}
 }
 
