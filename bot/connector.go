@@ -369,6 +369,11 @@ func (c *Connector) personalRef(serviceURL, tenantID, userID string, res resourc
 // exponential backoff and jitter, or after Retry-After.
 func (c *Connector) do(ctx context.Context, cl call) (resourceResponse, error) {
 	for attempt := 0; ; attempt++ {
+		// The token first: a fetch between the reservation and the call
+		// would delay the call past its slot.
+		if _, err := c.tokens.token(ctx); err != nil {
+			return resourceResponse{}, err
+		}
 		if err := sleep(ctx, c.limiter.Reserve(cl.key, c.now())); err != nil {
 			return resourceResponse{}, fmt.Errorf("bot: connector: waiting for a slot: %w", err)
 		}

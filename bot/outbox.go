@@ -226,6 +226,11 @@ func (e errDeferred) Error() string { return fmt.Sprintf("bot: outbox: next slot
 
 // call makes cl once in a slot within MaxSleep.
 func (w *sendWorker) call(ctx context.Context, cl call) (resourceResponse, error) {
+	// The token first: a fetch between the reservation and the call would
+	// delay the call past its slot.
+	if _, err := w.c.tokens.token(ctx); err != nil {
+		return resourceResponse{}, err
+	}
 	wait, ok := w.c.limiter.ReserveWithin(cl.key, w.c.now(), w.o.MaxSleep)
 	if !ok {
 		return resourceResponse{}, errDeferred{wait}
