@@ -50,6 +50,7 @@ func commands() []command {
 		{name: "keys", config: true, usage: "init|status|rotate|rotate-data-key --tenant ID", summary: "Manage the key-encryption keys and tenant data keys that protect stored secrets.", run: runKeys},
 		{name: "apikeys", config: true, usage: "create --tenant ID --name NAME --scopes SCOPE,... [--expires 90d] | list --tenant ID | revoke --tenant ID --id KEYID", summary: "Create, list and revoke a tenant's API keys for integrations (Power Automate, Zapier).", run: runAPIKeys},
 		{name: "tenants", config: true, usage: "add --id ID --name NAME --entra-tenant-id GUID | list | credential --id ID --client-id GUID (--client-secret-file F | --certificate-file F)", summary: "Register customer tenants and store their Microsoft Graph app credentials.", run: runTenants},
+		{name: "manifest", config: true, usage: "--out FILE.zip --teams-app-id GUID [--version 1.0.0] [--valid-domain DOMAIN ...]", summary: "Build the Teams app package (manifest, French localization, icons) from the configuration, to upload to Teams.", run: runManifest},
 		{name: "sim", summary: "Run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector) on loopback, for development and tests.", run: runSim},
 		{name: "version", summary: "Print the version.", run: runVersion},
 	}
