@@ -21,6 +21,10 @@ var frenchFormats = map[string]string{
 	"team %q is already managed":                              "l’équipe %q est déjà gérée",
 	"team %q is not managed by Steward":                       "l’équipe %q n’est pas gérée par Steward",
 
+	// template_rollout.go
+	"a rollout must move a team to a later template version (from %d to %d)": "un déploiement doit faire passer une équipe à une version ultérieure du modèle (de %d à %d)",
+	"team %q is at version %d of template %q, not version %d of %q":          "l’équipe %q est à la version %d du modèle %q, pas à la version %d de %q",
+
 	// lifecycle_service.go, store/managed_team_lifecycle.go
 	"only the team's owners or an administrator can see its lifecycle":                                   "seuls les propriétaires de l’équipe ou un administrateur peuvent consulter son cycle de vie",
 	"renewing a team confirms its owners and members, which only a person signed in can do":              "renouveler une équipe confirme ses propriétaires et ses membres, ce que seule une personne connectée peut faire",

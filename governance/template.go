@@ -119,6 +119,11 @@ type TemplatePolicies struct {
 	Lifecycle        LifecyclePolicy  `json:"lifecycle"`
 	SensitivityLabel string           `json:"sensitivityLabel,omitempty"` // Microsoft Purview label id
 	Approval         ApprovalPolicy   `json:"approval"`
+	// ApplyToExistingTeams opts in to retroactive changes: when a new
+	// version adds permanent owners or members, or channels, the
+	// rollout reconciler adds them to the teams already created from
+	// earlier versions. Nothing is ever removed from existing teams.
+	ApplyToExistingTeams bool `json:"applyToExistingTeams,omitempty"`
 }
 
 // MembershipPolicy fixes who is in every team of a template.

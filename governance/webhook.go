@@ -31,6 +31,7 @@ const (
 	EventTeamInactive           WebhookEvent = "team.inactive"
 	EventMembershipRepaired     WebhookEvent = "membership.repaired"
 	EventTemplateUpdated        WebhookEvent = "template.updated"
+	EventTeamTemplateApplied    WebhookEvent = "team.template_applied"
 
 	// EventAll subscribes an endpoint to every event, including those added
 	// later.
@@ -43,6 +44,7 @@ var WebhookEvents = []WebhookEvent{
 	EventRequestCreated, EventRequestApproved, EventRequestRejected, EventRequestCancelled,
 	EventApprovalReminder, EventApprovalEscalated, EventTeamProvisioned, EventTeamProvisioningFailed, EventTeamArchived, EventTeamRenewed,
 	EventTeamExpiring, EventMembershipRepaired, EventTemplateUpdated, EventTeamDeleted, EventTeamInactive,
+	EventTeamTemplateApplied,
 }
 
 // Valid reports whether e is a known concrete event (not "*").

@@ -91,22 +91,27 @@ func newTeam(r governance.Request, tpl governance.Template) graph.NewTeam {
 		t.FunSettings = settingsMap(spec.FunSettings)
 	}
 	for _, ch := range spec.Channels {
-		nc := graph.NewChannel{DisplayName: ch.Name, Description: ch.Description, MembershipType: ch.MembershipType}
-		if ch.MembershipType == "private" && firstOwner != "" {
-			// A private channel needs an owner when it is created.
-			nc.Members = []graph.NewMember{{UserID: firstOwner, Owner: true}}
-		}
-		for _, tab := range ch.Tabs {
-			cfg := map[string]any{"contentUrl": tab.ContentURL}
-			if tab.WebsiteURL != "" {
-				cfg["websiteUrl"] = tab.WebsiteURL
-			}
-			if tab.EntityID != "" {
-				cfg["entityId"] = tab.EntityID
-			}
-			nc.Tabs = append(nc.Tabs, graph.NewTab{DisplayName: tab.Name, AppID: tab.AppID, Configuration: cfg})
-		}
-		t.Channels = append(t.Channels, nc)
+		t.Channels = append(t.Channels, newChannel(ch, firstOwner))
 	}
 	return t
+}
+
+// newChannel is the Graph body of a template channel with its tabs; a
+// private channel gets owner as its owner (Graph requires one).
+func newChannel(ch governance.ChannelSpec, owner string) graph.NewChannel {
+	nc := graph.NewChannel{DisplayName: ch.Name, Description: ch.Description, MembershipType: ch.MembershipType}
+	if ch.MembershipType == "private" && owner != "" {
+		nc.Members = []graph.NewMember{{UserID: owner, Owner: true}}
+	}
+	for _, tab := range ch.Tabs {
+		cfg := map[string]any{"contentUrl": tab.ContentURL}
+		if tab.WebsiteURL != "" {
+			cfg["websiteUrl"] = tab.WebsiteURL
+		}
+		if tab.EntityID != "" {
+			cfg["entityId"] = tab.EntityID
+		}
+		nc.Tabs = append(nc.Tabs, graph.NewTab{DisplayName: tab.Name, AppID: tab.AppID, Configuration: cfg})
+	}
+	return nc
 }

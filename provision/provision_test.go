@@ -39,6 +39,7 @@ type env struct {
 	db     *store.DB
 	svc    *governance.RequestService
 	tx     *work.Transactor
+	creds  simCreds // Contoso's credential, for extra clients
 }
 
 func newEnv(t *testing.T, dsn string, simOpts m365sim.Options) *env {
@@ -75,6 +76,7 @@ func newEnvWith(t *testing.T, dsn string, simOpts m365sim.Options, noEngineCrede
 			}
 		}
 	}
+	e.creds = creds
 	e.client, err = graph.New(graph.Options{LoginURL: sim.LoginURL(), GraphURL: sim.GraphURL(), HTTPClient: &http.Client{},
 		Credentials: creds, MaxBackoff: 100 * time.Millisecond, MaxRetryAfter: 300 * time.Millisecond})
 	if err != nil {

@@ -20,18 +20,20 @@ func (db *DB) ManagedTeamTx(ctx context.Context, tx *Tx, tenantID, teamID string
 	return t, classify("get managed team", err)
 }
 
-// SaveManagedTeamTx stores t's lifecycle inside tx if t.Version is still
-// the stored version, and returns t at the next version. The team's
-// identity (request, template version, creation) never changes.
+// SaveManagedTeamTx stores t's lifecycle and template version inside tx
+// if t.Version is still the stored version, and returns t at the next
+// version. The team's identity (request, template, creation) never
+// changes; its template version only moves forward, by a rollout.
 // Errors: KindNotFound; KindConflict (managed_team_version_conflict).
 func (db *DB) SaveManagedTeamTx(ctx context.Context, tx *Tx, t governance.ManagedTeam) (governance.ManagedTeam, error) {
 	l := t.Lifecycle
 	res, err := tx.ExecContext(ctx, `UPDATE managed_teams SET expires_at = $4, warned_days = $5, renewed_at = $6, renewed_by = $7, attested = $8,
-archived_at = $9, deleted_at = $10, last_activity_at = $11, inactive_warned_at = $12, expiry_due_at = $13, activity_due_at = $14, version = $3 + 1
+archived_at = $9, deleted_at = $10, last_activity_at = $11, inactive_warned_at = $12, expiry_due_at = $13, activity_due_at = $14,
+template_version = CASE WHEN $15 > template_version THEN $15 ELSE template_version END, version = $3 + 1
 WHERE tenant_id = $1 AND team_id = $2 AND version = $3`,
 		t.TenantID, t.TeamID, t.Version, timeOrNull(l.ExpiresAt), l.WarnedDays, timeOrNull(l.RenewedAt), l.RenewedBy, l.Attested,
 		timeOrNull(l.ArchivedAt), timeOrNull(l.DeletedAt), timeOrNull(l.LastActivityAt), timeOrNull(l.InactiveWarnedAt),
-		timeOrNull(l.ExpiryDueAt), timeOrNull(l.ActivityDueAt))
+		timeOrNull(l.ExpiryDueAt), timeOrNull(l.ActivityDueAt), t.TemplateVersion)
 	if err != nil {
 		return t, classify("save managed team", err)
 	}

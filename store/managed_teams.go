@@ -87,6 +87,16 @@ func (db *DB) ManagedTeamIDs(ctx context.Context, tenantID, after string, limit 
 	return out, classify("list managed teams", rows.Err())
 }
 
+// ManagedTeamsBehind lists the tenant's live (neither archived nor
+// deleted) teams made from an earlier version of the template than
+// version, at most limit after the team id after (keyset paging; ""
+// starts).
+func (db *DB) ManagedTeamsBehind(ctx context.Context, tenantID, templateID string, version int, after string, limit int) ([]governance.ManagedTeam, error) {
+	return scanManagedTeams(db.reader.QueryContext(ctx, `SELECT `+managedTeamColumns+` FROM managed_teams
+WHERE tenant_id = $1 AND template_id = $2 AND template_version < $3 AND team_id > $4 AND archived_at IS NULL AND deleted_at IS NULL
+ORDER BY team_id LIMIT $5`, tenantID, templateID, version, after, limit))
+}
+
 // ReconcilerState reads a reconciler's saved value for the tenant ("" when
 // none was saved).
 func (db *DB) ReconcilerState(ctx context.Context, tenantID, name string) (string, error) {

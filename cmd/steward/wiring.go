@@ -64,6 +64,9 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 	if err := provision.RegisterLifecycle(a.queue, provision.NewLifecycle(gc, a.db, lifecycle, provision.LifecycleOptions{Logger: a.log.With("component", "lifecycle")})); err != nil {
 		return nil, err
 	}
+	if err := provision.RegisterRollout(a.queue, provision.NewRollout(gc, a.db, lifecycle, provision.RolloutOptions{Logger: a.log.With("component", "rollout")})); err != nil {
+		return nil, err
+	}
 
 	// Dev makes the API key pepper on first use; production never invents
 	// key material: without the file, API keys are refused.
