@@ -111,7 +111,10 @@ type Request struct {
 	Path   string
 	Query  url.Values
 	Body   any // marshalled as JSON; nil: no body
-	Header http.Header
+	// RawBody, when set, is sent as it is with ContentType (photos).
+	RawBody     []byte
+	ContentType string
+	Header      http.Header
 	// Idempotent marks a POST that is safe to send twice (adding members
 	// who are already members changes nothing). GET, PUT, PATCH and DELETE
 	// are idempotent by definition.
@@ -186,7 +189,10 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 	rel := c.relPath(target)
 	class, team := classify(r.Method, rel)
 	var body []byte
-	if r.Body != nil {
+	switch {
+	case r.RawBody != nil:
+		body = r.RawBody
+	case r.Body != nil:
 		if body, err = json.Marshal(r.Body); err != nil {
 			return nil, fmt.Errorf("graph: encode %s %s: %w", r.Method, rel, err)
 		}
@@ -297,7 +303,10 @@ func (c *Client) send(ctx context.Context, r Request, target string, body []byte
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("client-request-id", newRequestID())
-	if body != nil {
+	switch {
+	case r.RawBody != nil:
+		req.Header.Set("Content-Type", r.ContentType)
+	case body != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)

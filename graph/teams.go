@@ -344,6 +344,20 @@ func (c *Client) UpdateGroup(ctx context.Context, tenantID, groupID string, patc
 	return err
 }
 
+// SetGroupPhoto uploads a group's (and so its team's) picture: JPEG or
+// PNG, at most 4 MB (PUT /groups/{id}/photo/$value).
+func (c *Client) SetGroupPhoto(ctx context.Context, tenantID, groupID, contentType string, data []byte) error {
+	if contentType != "image/jpeg" && contentType != "image/png" {
+		return fmt.Errorf("graph: set group photo: content type %q: Graph takes image/jpeg or image/png", contentType)
+	}
+	if len(data) == 0 || len(data) > 4<<20 {
+		return fmt.Errorf("graph: set group photo: %d bytes: Graph takes 1 byte to 4 MB", len(data))
+	}
+	_, err := c.Do(ctx, tenantID, Request{Method: http.MethodPut, Path: "/groups/" + url.PathEscape(groupID) + "/photo/$value",
+		RawBody: data, ContentType: contentType})
+	return err
+}
+
 // DeleteGroup deletes a group and its team. Deleting one already gone
 // succeeds.
 func (c *Client) DeleteGroup(ctx context.Context, tenantID, groupID string) error {

@@ -32,6 +32,7 @@ type checkpoint struct {
 	Recreations     int       `json:"recreations,omitempty"` // failed operations cleaned up
 	NicknameSet     bool      `json:"nicknameSet,omitempty"`
 	MembersAdded    bool      `json:"membersAdded,omitempty"`
+	PictureSet      bool      `json:"pictureSet,omitempty"`
 	Notes           []string  `json:"notes,omitempty"`
 	Steps           []stepLog `json:"steps,omitempty"`
 }

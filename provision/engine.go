@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/stewardhq/steward/blob"
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
 )
@@ -35,9 +38,20 @@ type Options struct {
 	// MaxRecreations bounds how often a team whose Teams operation failed
 	// is deleted and created again (default 3).
 	MaxRecreations int
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Pictures holds template pictures (the blob store); nil: templates
+	// with a picture get a note instead.
+	Pictures Pictures
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
+
+// Pictures reads template pictures (blob.Store).
+type Pictures interface {
+	Get(ctx context.Context, tenantID, key string) (io.ReadCloser, blob.Info, error)
+}
+
+// maxPicture is Graph's limit on a group photo.
+const maxPicture = 4 << 20
 
 // Engine runs provisioning steps.
 type Engine struct {
@@ -166,7 +180,7 @@ func (r *run) fail(ctx context.Context, reason string) (Result, error) {
 func (r *run) save(ctx context.Context) error { return save(ctx, r.e.cps, r.tenant, r.req.ID, r.cp) }
 
 func (r *run) steps(ctx context.Context) (time.Duration, error) {
-	for _, step := range []func(context.Context) (time.Duration, error){r.create, r.wait, r.nickname, r.members, r.complete} {
+	for _, step := range []func(context.Context) (time.Duration, error){r.create, r.wait, r.nickname, r.picture, r.members, r.complete} {
 		wait, err := step(ctx)
 		if err != nil || wait > 0 {
 			return wait, err
@@ -324,6 +338,45 @@ func (r *run) nickname(ctx context.Context) (time.Duration, error) {
 	return 0, r.save(ctx)
 }
 
+// picture uploads the template's picture as the team's photo. A picture
+// that cannot be used (gone from the store, not JPEG or PNG, too big)
+// is noted and skipped: the team works without it.
+func (r *run) picture(ctx context.Context) (time.Duration, error) {
+	if r.cp.PictureSet || r.tpl.Picture == "" {
+		return 0, nil
+	}
+	note := func(format string, args ...any) (time.Duration, error) {
+		r.cp.Notes = append(r.cp.Notes, fmt.Sprintf(format, args...))
+		r.cp.PictureSet = true
+		r.cp.log(r.e.opts.Now(), "picture", "skipped")
+		return 0, r.save(ctx)
+	}
+	if r.e.opts.Pictures == nil {
+		return note("the template's picture was not set: this Steward has no picture store")
+	}
+	rc, info, err := r.e.opts.Pictures.Get(ctx, r.tenant, r.tpl.Picture)
+	switch {
+	case governance.IsKind(err, governance.KindNotFound):
+		return note("the template's picture %q is missing from the store; the team has Teams' default picture", r.tpl.Picture)
+	case err != nil:
+		return 0, fmt.Errorf("provision: read the template's picture: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxPicture+1))
+	_ = rc.Close()
+	if err != nil {
+		return 0, fmt.Errorf("provision: read the template's picture: %w", err)
+	}
+	if (info.ContentType != "image/jpeg" && info.ContentType != "image/png") || len(data) > maxPicture {
+		return note("the template's picture must be a JPEG or PNG of at most 4 MB (it is %s, %d bytes); the team has Teams' default picture", info.ContentType, len(data))
+	}
+	if err := r.e.graph.SetGroupPhoto(ctx, r.tenant, r.cp.TeamID, info.ContentType, data); err != nil {
+		return 0, graphFailure(err, "set the team's picture")
+	}
+	r.cp.PictureSet = true
+	r.cp.log(r.e.opts.Now(), "picture", r.tpl.Picture)
+	return 0, r.save(ctx)
+}
+
 // members adds those who did not fit in the creation request.
 func (r *run) members(ctx context.Context) (time.Duration, error) {
 	if r.cp.MembersAdded {
@@ -348,12 +401,24 @@ func (r *run) members(ctx context.Context) (time.Duration, error) {
 func (r *run) complete(ctx context.Context) (time.Duration, error) {
 	_, err := r.e.wf.Provisioned(ctx, governance.Principal{Kind: governance.PrincipalSystem, TenantID: r.tenant,
 		ID: governance.Provisioner.ID, Name: governance.Provisioner.Name}, r.req.ID,
-		governance.TeamOutcome{TeamID: r.cp.TeamID, Notes: r.cp.Notes})
+		governance.TeamOutcome{TeamID: r.cp.TeamID, Notes: r.notes()})
 	if err != nil {
 		return 0, err
 	}
 	r.e.log.InfoContext(ctx, "team provisioned", "tenant_id", r.tenant, "request", r.req.ID, "team", r.cp.TeamID)
 	return 0, nil
+}
+
+// notes are the checkpoint's notes plus what provisioning never applies.
+// Microsoft Graph assigns sensitivity labels to groups only with delegated
+// permissions ("App-only token is not supported"), and provisioning runs
+// app-only, so a template's label is left to an owner, and said so.
+func (r *run) notes() []string {
+	notes := slices.Clone(r.cp.Notes)
+	if l := r.tpl.Policies.SensitivityLabel; l != "" {
+		notes = append(notes, fmt.Sprintf("apply the sensitivity label %s in Teams or Outlook: Microsoft Graph lets only a signed-in owner assign labels to a team", l))
+	}
+	return notes
 }
 
 // graphFailure sorts a Graph error: transient ones are retried by the job

@@ -1,15 +1,18 @@
 package provision_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stewardhq/steward/blob"
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
 	"github.com/stewardhq/steward/internal/testenv"
@@ -40,6 +43,7 @@ type env struct {
 	svc    *governance.RequestService
 	tx     *work.Transactor
 	creds  simCreds // Contoso's credential, for extra clients
+	blobs  *blob.Local
 }
 
 func newEnv(t *testing.T, dsn string, simOpts m365sim.Options) *env {
@@ -90,13 +94,17 @@ func newEnvWith(t *testing.T, dsn string, simOpts m365sim.Options, noEngineCrede
 			t.Fatal(err)
 		}
 	}
+	if e.blobs, err = blob.NewLocal(t.TempDir(), blob.LocalOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.blobs.Close() })
 	st := teststack.New(t, dsn, teststack.Options{Register: func(s *teststack.Stack) {
 		n := 0
 		e.tx = work.New(s.DB, s.Queue, s.Hooks)
 		e.svc = governance.NewRequestService(e.tx, graph.NewDirectory(e.client),
 			func() string { n++; return fmt.Sprintf("req-%d", n) })
 		eng := provision.New(engineClient, e.svc, s.DB, provision.Options{PollFirst: 20 * time.Millisecond, PollMax: 100 * time.Millisecond,
-			LookupWait: 20 * time.Millisecond})
+			LookupWait: 20 * time.Millisecond, Pictures: e.blobs})
 		provision.Register(s.Queue, eng)
 	}})
 	e.db = st.DB
@@ -386,6 +394,47 @@ func TestMissingCredentialFailsAtOnce(t *testing.T) {
 	}
 	if ids := e.groupsNamed(t, r.DisplayName); len(ids) != 0 {
 		t.Fatalf("groups = %v", ids)
+	}
+}
+
+// TestTemplatePicture: the template's picture becomes the team's photo; a
+// picture missing from the store is a note, not a failure.
+func TestTemplatePicture(t *testing.T) {
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), m365sim.Options{TeamOperationDelay: 20 * time.Millisecond})
+	ctx := context.Background()
+	png := []byte("\x89PNG\r\n\x1a\n steward test picture")
+	if _, err := e.blobs.Put(ctx, "contoso", "templates/project.png", bytes.NewReader(png), "image/png", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key  string
+		want []byte
+	}{{"templates/project.png", png}, {"templates/gone.png", nil}} {
+		err := e.db.InTx(ctx, func(tx *store.Tx) error {
+			cur, err := e.db.Template(ctx, "contoso", "project")
+			if governance.IsKind(err, governance.KindNotFound) {
+				_, err = e.db.CreateTemplate(ctx, tx, governance.Template{TenantID: "contoso", ID: "project", Name: "Project",
+					Picture: c.key, Spec: governance.TeamSpec{Visibility: "private"}})
+				return err
+			}
+			cur.Picture = c.key
+			_, err = e.db.SaveTemplate(ctx, tx, cur)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.waitState(t, e.submit(t, "Pictured "+path.Base(c.key), e.users[1:2]).ID, governance.StateCompleted, governance.StateFailed)
+		if r.State != governance.StateCompleted {
+			t.Fatalf("%s: %s %s", c.key, r.State, r.FailureReason)
+		}
+		ct, got, ok := e.sim.Graph.GroupPhoto(e.tid, r.TeamID)
+		switch {
+		case c.want != nil && (!ok || ct != "image/png" || !bytes.Equal(got, c.want)):
+			t.Errorf("%s: photo %q %q %v", c.key, ct, got, ok)
+		case c.want == nil && (ok || len(r.ProvisioningNotes) != 1 || !strings.Contains(r.ProvisioningNotes[0], "missing from the store")):
+			t.Errorf("%s: photo set %v, notes %q", c.key, ok, r.ProvisioningNotes)
+		}
 	}
 }
 

@@ -31,6 +31,7 @@ type config struct {
 	opDelay         time.Duration
 	faults          float64
 	dsn             string
+	margin          time.Duration
 }
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&c.baseline, "baseline", 20, "teams the naive client provisions (sequentially) for comparison")
 	flag.DurationVar(&c.opDelay, "op-delay", 5*time.Second, "how long the simulated Teams takes to finish creating a team")
 	flag.Float64Var(&c.faults, "faults", 0.10, "share of Graph answers replaced by a transient fault (429, 503, 504, dropped connection)")
+	flag.DurationVar(&c.margin, "margin", 0, "the Graph client's jitter margin per one-second window (0: the client's default)")
 	flag.StringVar(&c.dsn, "dsn", "", "store DSN (default: a fresh SQLite file)")
 	flag.Parse()
 	if err := run(c); err != nil {

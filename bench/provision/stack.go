@@ -64,7 +64,7 @@ func newStack(ctx context.Context, c config, dir string, sim *m365sim.Server) (*
 	hooks := webhook.New(st.db, st.q, v, edge.Guard{AllowLoopback: true}.Client(10*time.Second), webhook.Options{DevMode: true, Logger: quiet()})
 	st.tx = work.New(st.db, st.q, hooks)
 	if st.client, err = graph.New(graph.Options{LoginURL: sim.LoginURL(), GraphURL: sim.GraphURL(), HTTPClient: httpClient,
-		Credentials: st.creds, Logger: quiet()}); err != nil {
+		Credentials: st.creds, Logger: quiet(), Margin: c.margin}); err != nil {
 		return nil, err
 	}
 	svc := governance.NewRequestService(st.tx, graph.NewDirectory(st.client), nil)

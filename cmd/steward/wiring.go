@@ -55,7 +55,7 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 	if err := work.RegisterApprovalSweep(a.queue, a.db, requests); err != nil {
 		return nil, err
 	}
-	engine := provision.New(gc, requests, a.db, provision.Options{Logger: a.log.With("component", "provision")})
+	engine := provision.New(gc, requests, a.db, provision.Options{Logger: a.log.With("component", "provision"), Pictures: a.blobs})
 	provision.Register(a.queue, engine)
 	if err := provision.RegisterMembership(a.queue, provision.NewMembership(gc, a.db, requests, a.log.With("component", "membership"))); err != nil {
 		return nil, err

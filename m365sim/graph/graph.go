@@ -78,6 +78,7 @@ type Graph struct {
 	windows map[string]*window // throttle windows by key
 	stats   map[string]*ClassStats
 	injects map[string]int64 // injected faults by kind
+	photos  map[string]photo // group photos by photoKey
 	seq     int64            // for ids that must be unique
 	reqSeq  int64
 

@@ -39,6 +39,8 @@ var (
 	permGroupRead   = dirPerms("GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 	permGroupCreate = dirPerms("Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 	permGroupWrite  = dirPerms("Group.ReadWrite.All", "Directory.ReadWrite.All")
+	permPhotoRead   = dirPerms("ProfilePhoto.Read.All", "ProfilePhoto.ReadWrite.All", "Group.Read.All", "Group.ReadWrite.All")
+	permPhotoWrite  = dirPerms("ProfilePhoto.ReadWrite.All", "Group.ReadWrite.All")
 	permMemberWrite = dirPerms("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 
 	permTeamCreate = teamPerms("Team.Create", "Teamwork.Migrate.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
@@ -75,6 +77,9 @@ func (g *Graph) routes() *http.ServeMux {
 	add("GET /v1.0/groups/{id}", "", permGroupRead, g.getGroup)
 	add("PATCH /v1.0/groups/{id}", "", permGroupWrite, g.patchGroup)
 	add("DELETE /v1.0/groups/{id}", classDelete, permGroupWrite, g.deleteGroup)
+	add("GET /v1.0/groups/{id}/photo/$value", "", permPhotoRead, g.getGroupPhoto)
+	add("PUT /v1.0/groups/{id}/photo/$value", "", permPhotoWrite, g.putGroupPhoto)
+	add("PATCH /v1.0/groups/{id}/photo/$value", "", permPhotoWrite, g.putGroupPhoto)
 	add("GET /v1.0/groups/{id}/members", "", permGroupRead, g.listGroupRel(false))
 	add("GET /v1.0/groups/{id}/owners", "", permGroupRead, g.listGroupRel(true))
 	add("POST /v1.0/groups/{id}/members/$ref", "", permMemberWrite, g.addGroupRef(false))
