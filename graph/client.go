@@ -108,9 +108,9 @@ type Request struct {
 	Method string
 	// Path is relative to /v1.0 ("/teams/{id}/channels"), or an absolute
 	// @odata.nextLink / deltaLink Graph returned (which must point at Graph).
-	Path   string
-	Query  url.Values
-	Body   any // marshalled as JSON; nil: no body
+	Path  string
+	Query url.Values
+	Body  any // marshalled as JSON; nil: no body
 	// RawBody, when set, is sent as it is with ContentType (photos).
 	RawBody     []byte
 	ContentType string

@@ -50,7 +50,16 @@ type Config struct {
 	AppID                   string
 	AppIDURI                string
 	GraphShare              float64
+	BotAppID                string
+	BotTenantID             string
+	BotSecretFile           string
+	BotServiceURLs          []string
+	TeamsAppID              string
 }
+
+// teamsServiceURL is the Bot Connector service URL Teams hands out (its
+// regional paths, e.g. /amer/, sit under it).
+const teamsServiceURL = "https://smba.trafficmanager.net/"
 
 // Microsoft's endpoints, used when no simulator stands in for them.
 const (
@@ -245,6 +254,31 @@ var settings = []setting{
 			c.GraphShare = f
 			return nil
 		}},
+	{key: "bot_app_id", help: "The bot's Microsoft App ID (Azure Bot resource), a GUID: the audience of inbound Bot Framework tokens and the client id the bot sends with. Empty: app_id (one registration for the API and the bot).",
+		set: guidSetter(func(c *Config) *string { return &c.BotAppID })},
+	{key: "bot_tenant_id", help: "The Entra tenant (GUID) of the bot's single-tenant app registration, where its outbound tokens are requested. Required with bot_secret_file outside dev.",
+		set: guidSetter(func(c *Config) *string { return &c.BotTenantID })},
+	{key: "bot_secret_file", help: "File (mode 0600) holding the bot's client secret, used to send replies and notifications through the Bot Connector. Empty: the bot answers inbound activities but sends no proactive notifications (in dev with the simulator: the demo app's secret).",
+		set: pathSetter(func(c *Config) *string { return &c.BotSecretFile })},
+	{key: "bot_service_urls", serveDef: teamsServiceURL, devDef: teamsServiceURL,
+		help: "Comma-separated Bot Connector service URLs the bot may call (the serviceUrl of inbound activities must be under one of them; anything else is refused). In dev the simulator's is added.",
+		set: func(c *Config, v string) error {
+			c.BotServiceURLs = nil
+			for _, part := range strings.Split(v, ",") {
+				part = strings.TrimSpace(part)
+				if part == "" {
+					continue
+				}
+				u, err := url.Parse(part)
+				if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+					return fmt.Errorf("%q: expected absolute http(s) URLs without credentials, such as %s", part, teamsServiceURL)
+				}
+				c.BotServiceURLs = append(c.BotServiceURLs, part)
+			}
+			return nil
+		}},
+	{key: "teams_app_id", help: "The id (GUID) of Steward's Teams app package (manifest id): deep links to Steward's tabs use it, and `steward manifest` writes it.",
+		set: guidSetter(func(c *Config) *string { return &c.TeamsAppID })},
 	{key: "simulator", serveDef: "false", devDef: "true",
 		help: "Dev only: run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector with the demo tenants) in-process on loopback, and use it for login_url, graph_url and bot_openid_metadata_url when they are empty.",
 		set:  boolSetter(func(c *Config) *bool { return &c.Simulator })},
@@ -266,6 +300,17 @@ func boolSetter(field func(*Config) *bool) func(*Config, string) error {
 			return errors.New("expected true or false")
 		}
 		*field(c) = b
+		return nil
+	}
+}
+
+// guidSetter accepts "" or a GUID, stored in lower case.
+func guidSetter(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" && !guidPattern.MatchString(v) {
+			return errors.New("expected a GUID such as 6e6b5a1c-1d3f-4a55-9d7e-0c2b8f1e4a21")
+		}
+		*field(c) = strings.ToLower(v)
 		return nil
 	}
 }
@@ -475,6 +520,16 @@ func (c Config) checkCombinations() []string {
 	}
 	if c.Simulator && !c.DevMode {
 		errs = append(errs, "simulator is dev-only: production talks to Microsoft's endpoints")
+	}
+	if c.BotSecretFile != "" && c.BotTenantID == "" && !c.Simulator {
+		errs = append(errs, "bot_tenant_id is required with bot_secret_file: set it to the Entra tenant id of the bot's app registration")
+	}
+	if !c.DevMode {
+		for _, u := range c.BotServiceURLs {
+			if isSimulatorEndpoint(u) {
+				errs = append(errs, fmt.Sprintf("bot_service_urls %q points at a simulator (http or loopback): dev-only", u))
+			}
+		}
 	}
 	if !c.DevMode {
 		for _, e := range []struct{ key, v string }{{"login_url", c.LoginURL}, {"graph_url", c.GraphURL}, {"bot_openid_metadata_url", c.BotOpenIDMetadataURL}} {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +43,9 @@ func TestDevDefaults(t *testing.T) {
 	}
 	want := Config{DevMode: true, Listen: "127.0.0.1:8080", DataDir: "steward-data", DatabaseURL: "sqlite:steward-data/steward.db",
 		KeyringFile: "steward-data/keyring.json", BlobDir: "steward-data/blobs", APIKeyPepperFile: "steward-data/api-key-pepper", LogFormat: "text", LogLevel: "info", JobWorkers: 4, ShutdownTimeout: 5 * time.Second,
-		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0", GraphShare: 1} // endpoints and app id: the simulator's, filled in at start
-	if c != want {
+		AutoMigrate: true, Simulator: true, SimulatorListen: "127.0.0.1:0", GraphShare: 1,
+		BotServiceURLs: []string{teamsServiceURL}} // endpoints and app id: the simulator's, filled in at start
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("dev defaults\n got %+v\nwant %+v", c, want)
 	}
 }

@@ -30,9 +30,7 @@ func (d *domainList) Set(v string) error {
 // the settings do not hold (the Teams app id, the bot's id) comes from flags.
 func runManifest(_ context.Context, env *cmdEnv, args []string) error {
 	out := env.fs.String("out", "", "Where to write the app package, a .zip file (replaced if it exists).")
-	teamsAppID := env.fs.String("teams-app-id", "", "The Teams app id (manifest id), a GUID: generate one once and keep it for every later version, or Teams sees a different app.")
 	appVersion := env.fs.String("version", teamsapp.DefaultVersion, "The package version, MAJOR.MINOR.PATCH; raise it for every upload of a changed package.")
-	botID := env.fs.String("bot-id", "", "The bot's Microsoft App ID (Azure Bot registration), a GUID. Empty: app_id, when one app registration serves the bot and the API.")
 	developerName := env.fs.String("developer-name", "", "The publisher name Teams shows (at most 32 characters). Empty: Steward.")
 	websiteURL := env.fs.String("website-url", "", "The publisher's website. Empty: the trust center, <public_url>/trust.")
 	privacyURL := env.fs.String("privacy-url", "", "The privacy statement. Empty: <public_url>/trust/privacy.")
@@ -46,23 +44,23 @@ func runManifest(_ context.Context, env *cmdEnv, args []string) error {
 	if err := extraArgs(env.fs.Args()); err != nil {
 		return err
 	}
-	if *out == "" || *teamsAppID == "" {
-		fmt.Fprintln(env.stderr, "steward manifest: say where to write the package and which Teams app it is: --out FILE.zip --teams-app-id GUID")
+	cfg, err := loadConfig(env.fs, env.getenv, purpose{})
+	if err != nil {
+		return err
+	}
+	if *out == "" || cfg.TeamsAppID == "" {
+		fmt.Fprintln(env.stderr, "steward manifest: say where to write the package and which Teams app it is: --out FILE.zip --teams-app-id GUID (or the teams_app_id setting)")
 		return errUsage
 	}
 	if !strings.EqualFold(filepath.Ext(*out), ".zip") {
 		return fmt.Errorf("manifest: --out %q: Teams uploads a .zip file: name it FILE.zip", *out)
 	}
-	cfg, err := loadConfig(env.fs, env.getenv, purpose{})
-	if err != nil {
-		return err
-	}
-	bot := *botID
+	bot := cfg.BotAppID
 	if bot == "" {
 		bot = cfg.AppID
 	}
 	pkg, err := teamsapp.Build(teamsapp.Config{
-		TeamsAppID:    *teamsAppID,
+		TeamsAppID:    cfg.TeamsAppID,
 		BotID:         bot,
 		AppID:         cfg.AppID,
 		AppIDURI:      cfg.AppIDURI,
@@ -92,7 +90,7 @@ func runManifest(_ context.Context, env *cmdEnv, args []string) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(env.stdout, "wrote %s (%d bytes): Teams app %s version %s, manifest schema v%s\n", *out, size, strings.ToLower(*teamsAppID), *appVersion, teamsapp.ManifestVersion)
+	fmt.Fprintf(env.stdout, "wrote %s (%d bytes): Teams app %s version %s, manifest schema v%s\n", *out, size, cfg.TeamsAppID, *appVersion, teamsapp.ManifestVersion)
 	fmt.Fprintf(env.stdout, "  files: %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(env.stdout, "  tabs at %s/tabs/, bot %s, single sign-on for app %s\n", cfg.PublicURL, strings.ToLower(bot), cfg.AppID)
 	fmt.Fprintln(env.stdout, "Upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin center (Manage apps > Upload new app).")
@@ -102,8 +100,8 @@ func runManifest(_ context.Context, env *cmdEnv, args []string) error {
 // manifestSources names each teamsapp.Config field by the setting or flag
 // the operator sets it with.
 var manifestSources = map[string]string{
-	"TeamsAppID":    "--teams-app-id",
-	"BotID":         "--bot-id (default app_id)",
+	"TeamsAppID":    "teams_app_id",
+	"BotID":         "bot_app_id (default app_id)",
 	"AppID":         "app_id",
 	"AppIDURI":      "app_id_uri",
 	"BaseURL":       "public_url",
