@@ -360,10 +360,10 @@ func verbSignature(format string) []string {
 // governance.Errorf and Wrap messages reach users through Localize, so they
 // share the catalogue: the HTTP surface, and the adapters whose errors it
 // passes on (the store's not-found and conflicts, identity's refusals, the
-// webhook service's, and Microsoft Graph's failures as graph.Classify
-// words them). cmd/steward builds none today; listed so one it adds is
-// caught.
-var translatedPackages = []string{"web", "store", "identity", "webhook", "graph", "cmd/steward"}
+// webhook service's, Microsoft Graph's failures as graph.Classify words
+// them, and the built-in CRM's search and import refusals). cmd/steward
+// builds none today; listed so one it adds is caught.
+var translatedPackages = []string{"web", "store", "identity", "webhook", "graph", "crm", "cmd/steward"}
 
 func TestEveryMessageHasAFrenchTranslation(t *testing.T) {
 	formats, bad := collectMessageFormats(t, ".", "")

@@ -2,9 +2,8 @@ package governance
 
 // frenchFormats translates every user-facing English format of this package
 // and of the packages that build messages with governance.Errorf and Wrap
-// too (web, store, identity, webhook; the key, which is the message id),
-// into French (the value). The verbs keep
-// their order; where French needs another order the value uses explicit
+// too (web, store, identity, webhook, graph, crm; the key, which is the
+// message id), into French (the value). The verbs keep their order; where French needs another order the value uses explicit
 // argument indexes (%[2]s). French typography: a no-break space (\u00a0)
 // before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
 // thousands separator. TestEveryMessageHasAFrenchTranslation keeps this table
@@ -300,6 +299,11 @@ var frenchFormats = map[string]string{
 	"a SQLite URL needs a file path, e.g. %s (in-memory databases lose data)":                     "une URL SQLite nécessite un chemin de fichier, par exemple %s (les bases en mémoire perdent leurs données)",
 	"The database is not reachable. Check STEWARD_DATABASE_URL and that the database is running.": "La base de données est injoignable. Vérifiez STEWARD_DATABASE_URL et que la base de données est démarrée.",
 
+	// store/bot_conversations.go
+	"a bot conversation needs a kind (user or team), a subject and a reference": "une conversation du bot nécessite un type (user ou team), un sujet et une référence",
+	"the bot has no conversation with %s %q":                                    "le bot n’a pas de conversation avec %s %q",
+	"a card post needs a subject, a conversation, an activity and a reference":  "une publication de carte nécessite un sujet, une conversation, une activité et une référence",
+
 	// identity
 	"sign in again: the access token is not valid":                                                    "reconnectez-vous\u00a0: le jeton d’accès n’est pas valide",
 	"Microsoft sign-in cannot be reached right now; try again in a minute":                            "la connexion Microsoft est injoignable pour le moment\u202f; réessayez dans une minute",
@@ -319,6 +323,28 @@ var frenchFormats = map[string]string{
 	"Steward's app registration lacks a Microsoft Graph permission this needs: an administrator must grant admin consent": "il manque à l’inscription d’application de Steward une autorisation Microsoft Graph nécessaire\u00a0: un administrateur doit accorder le consentement administrateur",
 	"Microsoft Graph is busy; try again in a minute":                                                                      "Microsoft Graph est surchargé\u202f; réessayez dans une minute",
 	"Microsoft Graph refused the request":                                                                                 "Microsoft Graph a refusé la demande",
+
+	// crm/… (the built-in CRM: record search and CSV or JSON importation)
+	"unknown record kind %q: use account, opportunity or contact":                                              "type d’enregistrement %q inconnu\u00a0: utilisez account, opportunity ou contact",
+	"unknown import format %q: use csv or json":                                                                "format d’importation %q inconnu\u00a0: utilisez csv ou json",
+	"the file is larger than %d MB: split it into several imports":                                             "le fichier dépasse %d\u00a0Mo\u00a0: répartissez-le en plusieurs importations",
+	"this import would bring the tenant to %d records; at most %d are allowed: delete records of a kind first": "cette importation porterait le locataire à %d enregistrements\u202f; au plus %d sont autorisés\u00a0: supprimez d’abord les enregistrements d’un type",
+	"the file has more than %d rows: split it into several imports":                                            "le fichier compte plus de %d lignes\u00a0: répartissez-le en plusieurs importations",
+	"the limit must be between 1 and %d":                                                                       "la limite doit être comprise entre 1 et %d",
+	"the search text is longer than %d characters":                                                             "le texte recherché dépasse %d caractères",
+	"the file is empty: it needs a header row naming the columns, with at least %s and %s":                     "le fichier est vide\u00a0: il lui faut une ligne d’en-tête qui nomme les colonnes, dont au moins %s et %s",
+	"the file has %d columns; at most %d are allowed":                                                          "le fichier compte %d colonnes\u202f; au plus %d sont autorisées",
+	"column %d of the header row %s":                                                                           "la colonne %d de la ligne d’en-tête %s",
+	"the header row names the column %q twice":                                                                 "la ligne d’en-tête nomme deux fois la colonne %q",
+	"the header row has no %q column: every file needs the columns %s and %s":                                  "la ligne d’en-tête n’a pas de colonne %q\u00a0: tout fichier doit comporter les colonnes %s et %s",
+	"the CSV is malformed at line %d: %s":                                                                      "le fichier CSV est mal formé à la ligne %d\u00a0: %s",
+	"the CSV could not be read":                                                                                "le fichier CSV n’a pas pu être lu",
+	"the file is empty: it needs a JSON array of objects, each with at least %s and %s":                        "le fichier est vide\u00a0: il lui faut un tableau JSON d’objets, chacun avec au moins %s et %s",
+	"the JSON must be an array of objects, e.g. %s":                                                            "le JSON doit être un tableau d’objets, par exemple %s",
+	"the JSON has more after its array, at line %d":                                                            "le JSON contient autre chose après son tableau, à la ligne %d",
+	"the JSON is malformed at line %d: %s":                                                                     "le JSON est mal formé à la ligne %d\u00a0: %s",
+	"the JSON ends before its array is closed":                                                                 "le JSON se termine avant la fermeture de son tableau",
+	"the JSON could not be read":                                                                               "le JSON n’a pas pu être lu",
 }
 
 // frenchNamingMessages is namingMessages in French, with the same keys and
