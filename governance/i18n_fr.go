@@ -3,9 +3,9 @@ package governance
 // frenchFormats translates every user-facing English format of this package
 // and of the packages that build messages with governance.Errorf and Wrap
 // too (web, store, identity, webhook, graph, crm; the key, which is the
-// message id), into French (the value). The verbs keep their order; where French needs another order the value uses explicit
-// argument indexes (%[2]s). French typography: a no-break space (\u00a0)
-// before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
+// message id), into French (the value). The verbs keep their order; where
+// French needs another order the value uses explicit argument indexes
+// (%[2]s). French typography: a no-break space (\u00a0) before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
 // thousands separator. TestEveryMessageHasAFrenchTranslation keeps this table
 // complete and free of stale entries.
 var frenchFormats = map[string]string{
