@@ -5,9 +5,10 @@ package governance
 // too (web, store, identity, webhook, graph, crm; the key, which is the
 // message id), into French (the value). The verbs keep their order; where
 // French needs another order the value uses explicit argument indexes
-// (%[2]s). French typography: a no-break space (\u00a0) before a colon, a narrow no-break space (\u202f) before ; ? ! and as the
-// thousands separator. TestEveryMessageHasAFrenchTranslation keeps this table
-// complete and free of stale entries.
+// (%[2]s). French typography: a no-break space (\u00a0) before a colon, a
+// narrow no-break space (\u202f) before ; ? ! and as the thousands
+// separator. TestEveryMessageHasAFrenchTranslation keeps this table complete
+// and free of stale entries.
 var frenchFormats = map[string]string{
 	internalMessage: "Une erreur s’est produite de notre côté. Elle a été enregistrée\u202f; réessayez plus tard.",
 
