@@ -21,6 +21,8 @@ type Transactor struct {
 	db    *store.DB
 	queue *jobs.Queue
 	hooks *webhook.Dispatcher
+	// events are the hooks OnEvent installed (bot notifications).
+	events []EventHook
 }
 
 var _ governance.Transactor = (*Transactor)(nil)
@@ -123,8 +125,13 @@ func (u unit) Audit(ctx context.Context, e governance.AuditEvent) error {
 	return err
 }
 
+// Emit records the event's webhook deliveries and runs the event hooks,
+// all in the unit's transaction.
 func (u unit) Emit(ctx context.Context, tenantID string, event governance.WebhookEvent, data any) error {
-	return u.t.hooks.Emit(ctx, u.tx, tenantID, event, data)
+	if err := u.t.hooks.Emit(ctx, u.tx, tenantID, event, data); err != nil {
+		return err
+	}
+	return u.t.emitted(ctx, u.tx.Tx, tenantID, event, data)
 }
 
 // ProvisionQueue is the queue provisioning jobs start in (provision.Queue:
