@@ -70,6 +70,7 @@ func (g *Graph) routes() *http.ServeMux {
 	// Users.
 	add("GET /v1.0/users", "", permUserRead, g.listUsers)
 	add("GET /v1.0/users/{id}", "", permUserRead, g.getUser)
+	add("GET /v1.0/users/{id}/transitiveMemberOf", "", permGroupRead, g.listTransitiveMemberOf)
 	// Groups.
 	add("GET /v1.0/groups", "", permGroupRead, g.listGroups)
 	add("POST /v1.0/groups", "", permGroupCreate, g.createGroup)
