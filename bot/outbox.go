@@ -51,6 +51,10 @@ type SendJob struct {
 	Activity         json.RawMessage       `json:"activity"`
 	UpdateActivityID string                `json:"update_activity_id,omitempty"`
 	Key              string                `json:"key" river:"unique"`
+	// Track names what the activity is about (e.g. "request:{id}") for
+	// OutboxOptions.OnSent, which records where it was posted so that it
+	// can be updated later.
+	Track string `json:"track,omitempty"`
 }
 
 // Kind names the job.
@@ -88,6 +92,11 @@ type OutboxOptions struct {
 	// OnConversation is told the reference of each personal conversation
 	// the worker created, so the caller stores it and later jobs carry it.
 	OnConversation func(ctx context.Context, tenantID, userID string, ref ConversationReference) error
+	// OnSent is told of each activity posted (not updated) for a job with
+	// a Track, with its id; job.Ref is the conversation it went to, one
+	// the worker just opened included. Its error is logged, not retried:
+	// a retry would post the activity twice.
+	OnSent func(ctx context.Context, tenantID string, job SendJob, activityID string) error
 	// MaxSleep: a worker whose slot is further away snoozes the job
 	// (default 1 s).
 	MaxSleep time.Duration
@@ -210,13 +219,23 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendJob]) error {
 	} else {
 		cl, err = w.c.sendCall(ref, "", act)
 	}
+	var res resourceResponse
 	if err == nil {
-		_, err = w.call(ctx, cl)
+		res, err = w.call(ctx, cl)
 	}
-	if err == nil {
-		w.stats.sent.Add(1)
+	if err != nil {
+		return w.outcome(job, err)
 	}
-	return w.outcome(job, err)
+	w.stats.sent.Add(1)
+	if w.o.OnSent != nil && a.Track != "" && a.UpdateActivityID == "" && res.ID != "" {
+		sent := a
+		sent.Ref = ref
+		if err := w.o.OnSent(ctx, a.TenantID, sent, res.ID); err != nil {
+			w.o.Logger.Error("bot: outbox: could not record a sent activity; it will not be updated", "tenant_id", a.TenantID,
+				"track", a.Track, "conversation_id", ref.Conversation.ID, "job_id", job.ID, "error", err)
+		}
+	}
+	return nil
 }
 
 // errDeferred carries the snooze a far slot asks for.
