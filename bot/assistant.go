@@ -205,7 +205,7 @@ func (t *turn) submitFromChat(ctx context.Context, p governance.Principal, d car
 		t.replyError(ctx, err, "submit request")
 		return
 	}
-	att, err := t.requestCard(ctx, p, r, t.templateNames(ctx, p))
+	att, err := t.summary(ctx, p, r)
 	if err != nil {
 		t.replyError(ctx, err, "request card")
 		return
@@ -282,6 +282,16 @@ func (t *turn) canDecide(ctx context.Context, p governance.Principal, r governan
 		return false
 	}
 	return tpl.Policies.Approval.CanDecide(p, r.RequesterID, r.Stage, r.Decisions, r.Escalated) == nil
+}
+
+// summary is the card of a request just submitted: what was asked and
+// where it stands.
+func (t *turn) summary(ctx context.Context, p governance.Principal, r governance.Request) (Attachment, error) {
+	v, err := t.view(r, t.templateNames(ctx, p))
+	if err != nil {
+		return Attachment{}, err
+	}
+	return attach(cards.RequestSummary(t.act.Locale, v))
 }
 
 func (t *turn) view(r governance.Request, names map[string]string) (cards.RequestView, error) {

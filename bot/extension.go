@@ -262,7 +262,7 @@ func (t *turn) extensionSubmit(ctx context.Context) InvokeResponse {
 		if err != nil {
 			return t.formAgain(ctx, p, d, err)
 		}
-		att, err := t.requestCard(ctx, p, r, t.templateNames(ctx, p))
+		att, err := t.summary(ctx, p, r)
 		if err != nil {
 			return t.taskError(err, "request card")
 		}

@@ -92,7 +92,10 @@ func newSurface(t *testing.T, mod func(s *surface, o *HandlerOptions)) *surface 
 
 	auth, err := NewAuthenticator(AuthOptions{
 		AppID: simAppID, HTTPClient: http.DefaultClient, AllowUnauthenticated: true,
-		KnownTenant: func(ctx context.Context, tid string) bool { _, err := s.db.TenantByEntraID(ctx, tid); return err == nil },
+		KnownTenant: func(ctx context.Context, tid string) bool {
+			_, err := s.db.TenantByEntraID(ctx, tid)
+			return err == nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -415,7 +418,7 @@ func TestPrincipalCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Kind != governance.PrincipalUser || p.TenantID != "t" || p.ID != "u1" || p.Name != "Uma" || !p.InGroup("g1") ||
-		!p.Has(governance.RoleAdministrator) || !contains(p.Roles, governance.RoleApprover) {
+		!p.Has(governance.RoleAdministrator) || !holds(p.Roles, governance.RoleApprover) {
 		t.Fatalf("principal %+v", p)
 	}
 	for _, step := range []struct {
@@ -447,9 +450,11 @@ func TestPrincipalCache(t *testing.T) {
 
 type roleList []governance.RoleAssignment
 
-func (r roleList) RoleAssignments(context.Context, string) ([]governance.RoleAssignment, error) { return r, nil }
+func (r roleList) RoleAssignments(context.Context, string) ([]governance.RoleAssignment, error) {
+	return r, nil
+}
 
-func contains[T comparable](s []T, v T) bool {
+func holds[T comparable](s []T, v T) bool {
 	for _, x := range s {
 		if x == v {
 			return true
@@ -458,10 +463,10 @@ func contains[T comparable](s []T, v T) bool {
 	return false
 }
 
-// simCredentials is the simulator's credential of Contoso's Steward app.
-type simCredentials struct{ b *botSim }
+// surfaceCredentials is the simulator's credential of Contoso's Steward app.
+type surfaceCredentials struct{ b *botSim }
 
-func (c simCredentials) Credential(context.Context, string) (graph.Credential, error) {
+func (c surfaceCredentials) Credential(context.Context, string) (graph.Credential, error) {
 	return graph.Credential{EntraTenantID: c.b.tenant, ClientID: c.b.appID, ClientSecret: "steward-dev-secret-contoso"}, nil
 }
 
@@ -469,7 +474,7 @@ func (c simCredentials) Credential(context.Context, string) (graph.Credential, e
 // GET /users/{id}/transitiveMemberOf, and the roles they give.
 func TestGraphMemberOf(t *testing.T) {
 	b := newBotSim(t, nil)
-	gc, err := graph.New(graph.Options{LoginURL: b.sim.LoginURL(), GraphURL: b.sim.GraphURL(), HTTPClient: &http.Client{}, Credentials: simCredentials{b}})
+	gc, err := graph.New(graph.Options{LoginURL: b.sim.LoginURL(), GraphURL: b.sim.GraphURL(), HTTPClient: &http.Client{}, Credentials: surfaceCredentials{b}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,11 +509,11 @@ func TestGraphMemberOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !contains(m.Groups, tc.group) || fmt.Sprint(m.RoleTemplateIDs) != fmt.Sprint(tc.roles) && len(tc.roles) > 0 || len(tc.roles) == 0 && len(m.RoleTemplateIDs) != 0 {
+			if !holds(m.Groups, tc.group) || fmt.Sprint(m.RoleTemplateIDs) != fmt.Sprint(tc.roles) && len(tc.roles) > 0 || len(tc.roles) == 0 && len(m.RoleTemplateIDs) != 0 {
 				t.Fatalf("membership %+v, want group %s and roles %v", m, tc.group, tc.roles)
 			}
 			got := governance.EffectiveRoles(tc.user, m.RoleTemplateIDs, m.Groups, nil)
-			if contains(got, governance.RoleAdministrator) != tc.adminRole {
+			if holds(got, governance.RoleAdministrator) != tc.adminRole {
 				t.Errorf("roles %v, administrator want %v", got, tc.adminRole)
 			}
 		})

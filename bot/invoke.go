@@ -217,7 +217,7 @@ func statusOf(err error) int {
 
 // strictJSON decodes an invoke's value, refusing an absent one.
 func strictJSON(raw json.RawMessage, v any) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		return errEmptyValue
 	}
 	return json.Unmarshal(raw, v)
