@@ -36,6 +36,10 @@ type Options struct {
 	MetricsToken string
 	// API, when set, serves the REST API under /api/v1.
 	API *API
+	// Bot, when set, is the Bot Framework messaging endpoint (POST
+	// /api/messages, the bot package's Handler). It authenticates the
+	// channel itself and answers in the Bot Framework's formats.
+	Bot http.Handler
 }
 
 // Server is Steward's HTTP surface.
@@ -71,6 +75,9 @@ func (s *Server) routes() {
 	if s.opts.API != nil {
 		s.registerAPI(s.opts.API)
 	}
+	if s.opts.Bot != nil {
+		s.mux.Handle("POST /api/messages", s.opts.Bot)
+	}
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error {
 		return governance.Errorf(governance.KindNotFound, "route_not_found",
 			"there is nothing at %s %s; see / for the available endpoints", r.Method, r.URL.Path)
@@ -98,6 +105,9 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	links := map[string]string{"health": "/healthz", "readiness": "/readyz"}
 	if s.opts.Metrics != nil {
 		links["metrics"] = "/metrics"
+	}
+	if s.opts.Bot != nil {
+		links["bot"] = "/api/messages"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": "Steward", "version": s.opts.Version, "links": links})
 	return nil

@@ -154,3 +154,28 @@ func TestErrorAdapter(t *testing.T) {
 		})
 	}
 }
+
+// TestBotEndpoint: the bot's handler answers POST /api/messages only (the
+// channel never sends anything else); without one the path is not found.
+func TestBotEndpoint(t *testing.T) {
+	bot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	for _, tc := range []struct {
+		name   string
+		bot    http.Handler
+		method string
+		want   int
+	}{
+		{"post", bot, http.MethodPost, http.StatusAccepted},
+		{"get", bot, http.MethodGet, http.StatusNotFound},
+		{"no bot", nil, http.MethodPost, http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Options{Bot: tc.bot})
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, httptest.NewRequest(tc.method, "/api/messages", strings.NewReader("{}")))
+			if rec.Code != tc.want {
+				t.Fatalf("%s /api/messages = %d, want %d", tc.method, rec.Code, tc.want)
+			}
+		})
+	}
+}

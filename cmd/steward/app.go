@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/stewardhq/steward/blob"
+	"github.com/stewardhq/steward/bot"
 	"github.com/stewardhq/steward/cache"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/provision"
@@ -46,7 +48,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *telemetry
 	if err != nil {
 		return nil, nil, err
 	}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs"), Workers: cfg.JobWorkers, Queues: provision.Queues()}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), Workers: cfg.JobWorkers, Queues: queues()}
 	if reg != nil {
 		jcfg.Registerer = reg.Registry
 	}
@@ -183,6 +185,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		Tracing:      a.tracing,
 		MetricsToken: a.cfg.MetricsToken,
 		API:          a.svc.api,
+		Bot:          a.svc.bot.handler,
 	})
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -307,4 +310,12 @@ func openMigrated(ctx context.Context, env *cmdEnv, cfg Config) (*store.DB, erro
 		return nil, err
 	}
 	return db, nil
+}
+
+// queues are the named job queues and their workers: provisioning's and
+// the bot's outbox.
+func queues() map[string]int {
+	q := provision.Queues()
+	maps.Copy(q, bot.Queues())
+	return q
 }

@@ -55,6 +55,12 @@ type Config struct {
 	BotSecretFile           string
 	BotServiceURLs          []string
 	TeamsAppID              string
+
+	// Filled in at start in dev with the simulator (not settings): the
+	// demo app's client secret and the simulator's connector service URL,
+	// where notifications open new chats.
+	simBotSecret  string
+	botServiceURL string
 }
 
 // teamsServiceURL is the Bot Connector service URL Teams hands out (its

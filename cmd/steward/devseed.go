@@ -67,3 +67,44 @@ func seedSimTenants(ctx context.Context, a *app, sim *m365sim.Sim) ([]string, er
 	}
 	return seeded, nil
 }
+
+// devTeamsAppID is the Teams app id dev uses when teams_app_id is unset,
+// so the bot and its deep links work out of the box.
+const devTeamsAppID = "5e7ea4d0-57e3-4c1a-9d2e-7e5a1f0c0001"
+
+// botAppID is the bot's Microsoft App ID: bot_app_id, else app_id.
+func botAppID(cfg Config) string {
+	if cfg.BotAppID != "" {
+		return cfg.BotAppID
+	}
+	return cfg.AppID
+}
+
+// useSimBot points the bot at the simulator: the demo Steward app is the
+// bot, its home tenant the first demo tenant, the simulator's connector an
+// allowed (and the default) service URL.
+func useSimBot(cfg *Config, sim *m365sim.Sim) {
+	if cfg.TeamsAppID == "" {
+		cfg.TeamsAppID = devTeamsAppID
+	}
+	cfg.BotServiceURLs = append(cfg.BotServiceURLs, sim.ServiceURL())
+	cfg.botServiceURL = sim.ServiceURL()
+	id := botAppID(*cfg)
+	for _, t := range sim.Dir.Tenants() {
+		apps, err := sim.Dir.Apps(t.ID)
+		if err != nil {
+			continue
+		}
+		for _, ap := range apps {
+			if ap.AppID == id && len(ap.Secrets) > 0 {
+				if cfg.BotTenantID == "" {
+					cfg.BotTenantID = t.ID
+				}
+				if cfg.BotSecretFile == "" && cfg.simBotSecret == "" {
+					cfg.simBotSecret = ap.Secrets[0]
+				}
+				return
+			}
+		}
+	}
+}

@@ -66,6 +66,7 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		if cfg.AppID == "" {
 			cfg.AppID = simAppID(sim.Sim)
 		}
+		useSimBot(&cfg, sim.Sim)
 	}
 	if cfg.AppID == "" {
 		return fmt.Errorf("app_id is required: set it to Steward's Microsoft Entra application (client) id")
@@ -85,6 +86,12 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		}
 	}
 	return a.serve(ctx, func(base string) {
+		if sim != nil && a.svc.bot.handler != nil {
+			// The simulated Teams channel delivers to this process.
+			if _, err := sim.Dir.SetBotEndpoint(botAppID(cfg), base+"/api/messages"); err != nil {
+				a.log.Warn("the simulator cannot reach the bot", "err", err)
+			}
+		}
 		if cfg.DevMode {
 			fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, redactURL(cfg.DatabaseURL), cfg.KeyringFile)
@@ -96,6 +103,9 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
 		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
 		fmt.Fprintf(env.stdout, "  API:       %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", base, base)
+		if a.svc.bot.handler != nil {
+			fmt.Fprintf(env.stdout, "  Bot:       %s/api/messages (Teams app %s)\n", base, cfg.TeamsAppID)
+		}
 		if sim != nil {
 			fmt.Fprintf(env.stdout, "  Microsoft 365 simulator: %s (Entra %s, Graph %s)\n", sim.InspectURL(), cfg.LoginURL, cfg.GraphURL)
 		}

@@ -24,6 +24,7 @@ type services struct {
 	creds    work.GraphCredentials
 	requests *governance.RequestService
 	api      *web.API
+	bot      botParts
 }
 
 // newRequestID makes request ids: "req-" and 16 random hex digits.
@@ -87,8 +88,12 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("API authentication: %w", err)
 	}
 	read := governance.NewReadService(reader, reader)
+	botp, err := a.wireBot(egress, gc, tx, requests, read, lifecycle)
+	if err != nil {
+		return nil, err
+	}
 	return &services{
-		graph: gc, creds: creds, requests: requests,
+		graph: gc, creds: creds, requests: requests, bot: botp,
 		api: &web.API{
 			Auth: auth, Requests: requests, Read: read,
 			Templates: governance.NewTemplateService(tx, governance.WithTeamReader(gc)), Roles: governance.NewRoleService(tx),
