@@ -33,6 +33,7 @@ type checkpoint struct {
 	NicknameSet     bool      `json:"nicknameSet,omitempty"`
 	MembersAdded    bool      `json:"membersAdded,omitempty"`
 	PictureSet      bool      `json:"pictureSet,omitempty"`
+	WebURL          string    `json:"webUrl,omitempty"`
 	Notes           []string  `json:"notes,omitempty"`
 	Steps           []stepLog `json:"steps,omitempty"`
 }

@@ -261,14 +261,14 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 	}
 	if r.cp.OperationID == "" {
 		// Adopted after a lost answer: the team itself says when it is ready.
-		_, err := r.e.graph.Team(ctx, r.tenant, r.cp.TeamID)
+		team, err := r.e.graph.Team(ctx, r.tenant, r.cp.TeamID)
 		switch {
 		case graph.IsNotFound(err):
 			return r.pollWait(now), r.save(ctx)
 		case err != nil:
 			return 0, graphFailure(err, "read the team")
 		}
-		r.cp.TeamReady = true
+		r.cp.TeamReady, r.cp.WebURL = true, team.WebURL
 		r.cp.log(now, "wait", "team ready")
 		return 0, r.save(ctx)
 	}
@@ -278,7 +278,17 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 	}
 	switch op.Status {
 	case "succeeded":
-		r.cp.TeamReady = true
+		// The team's webUrl is the link people open it with (the
+		// completion card and the request carry it): one read, in the
+		// class Teams allows three times more of than creations.
+		team, err := r.e.graph.Team(ctx, r.tenant, r.cp.TeamID)
+		switch {
+		case graph.IsNotFound(err):
+			return r.pollWait(now), r.save(ctx) // replication delay: not readable yet
+		case err != nil:
+			return 0, graphFailure(err, "read the new team")
+		}
+		r.cp.TeamReady, r.cp.WebURL = true, team.WebURL
 		r.cp.log(now, "wait", "team ready")
 		return 0, r.save(ctx)
 	case "failed":
@@ -401,7 +411,7 @@ func (r *run) members(ctx context.Context) (time.Duration, error) {
 func (r *run) complete(ctx context.Context) (time.Duration, error) {
 	_, err := r.e.wf.Provisioned(ctx, governance.Principal{Kind: governance.PrincipalSystem, TenantID: r.tenant,
 		ID: governance.Provisioner.ID, Name: governance.Provisioner.Name}, r.req.ID,
-		governance.TeamOutcome{TeamID: r.cp.TeamID, Notes: r.notes()})
+		governance.TeamOutcome{TeamID: r.cp.TeamID, WebURL: r.cp.WebURL, Notes: r.notes()})
 	if err != nil {
 		return 0, err
 	}

@@ -223,6 +223,9 @@ func TestProvisionCreatesTheTeam(t *testing.T) {
 			if r.State != governance.StateCompleted || r.TeamID == "" {
 				t.Fatalf("request = %s (%s)", r.State, r.FailureReason)
 			}
+			if !strings.HasPrefix(r.TeamWebURL, "https://teams.microsoft.com/l/team/") || !strings.Contains(r.TeamWebURL, r.TeamID) {
+				t.Errorf("team web URL %q", r.TeamWebURL)
+			}
 			ctx := context.Background()
 			if ids := e.groupsNamed(t, r.DisplayName); len(ids) != 1 || ids[0] != r.TeamID {
 				t.Fatalf("groups named %q = %v, want [%s]", r.DisplayName, ids, r.TeamID)

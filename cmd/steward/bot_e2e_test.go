@@ -198,7 +198,7 @@ func TestBotEndToEnd(t *testing.T) {
 	if req.State != "completed" || req.TeamID == "" {
 		t.Fatalf("request %s: %s %q", req.ID, req.State, req.FailureReason)
 	}
-	waitCard(t, sim, convs[requester.ID].ID, "completion card", false, req.DisplayName, "teams.microsoft.com/l/")
+	waitCard(t, sim, convs[requester.ID].ID, "completion card", false, req.DisplayName, "https://teams.microsoft.com/l/team/", req.TeamID)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
