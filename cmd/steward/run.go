@@ -51,6 +51,7 @@ func commands() []command {
 		{name: "apikeys", config: true, usage: "create --tenant ID --name NAME --scopes SCOPE,... [--expires 90d] | list --tenant ID | revoke --tenant ID --id KEYID", summary: "Create, list and revoke a tenant's API keys for integrations (Power Automate, Zapier).", run: runAPIKeys},
 		{name: "tenants", config: true, usage: "add --id ID --name NAME --entra-tenant-id GUID | list | credential --id ID --client-id GUID (--client-secret-file F | --certificate-file F)", summary: "Register customer tenants and store their Microsoft Graph app credentials.", run: runTenants},
 		{name: "manifest", config: true, usage: "--out FILE.zip --teams-app-id GUID [--version 1.0.0] [--valid-domain DOMAIN ...]", summary: "Build the Teams app package (manifest, French localization, icons) from the configuration, to upload to Teams.", run: runManifest},
+		{name: "crm", config: true, usage: "import --tenant ID --kind account|opportunity|contact --file FILE | search --tenant ID [--kind KIND] --query TEXT", summary: "Import CRM records (CSV or JSON) into the built-in connector the Teams messaging extension searches, and search them.", run: runCRM},
 		{name: "sim", summary: "Run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector) on loopback, for development and tests.", run: runSim},
 		{name: "version", summary: "Print the version.", run: runVersion},
 	}
