@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/m365sim"
+	"github.com/stewardhq/steward/m365sim/botconnector"
 	"github.com/stewardhq/steward/m365sim/directory"
 )
 
@@ -117,9 +118,9 @@ func newBotFixture(t *testing.T) *botFixture {
 	return f
 }
 
-// nodeProcess is a Node.js script started by a test: its stdout lines
-// arrive on lines; it is killed at cleanup, and its stderr logged when the
-// test fails or runs verbose.
+// nodeProcess is a Node.js program started by a test: its stdout lines
+// arrive on lines; it is killed at cleanup (and after 55 s at most), and
+// its stderr logged, under name, when the test fails or runs verbose.
 type nodeProcess struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -129,7 +130,7 @@ type nodeProcess struct {
 	err   strings.Builder
 }
 
-func startNode(t *testing.T, node, dir string, env []string, args ...string) *nodeProcess {
+func startNode(t *testing.T, name, node, dir string, env []string, args ...string) *nodeProcess {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
 	p := &nodeProcess{lines: make(chan string, 64), done: make(chan error, 1)}
@@ -164,9 +165,13 @@ func startNode(t *testing.T, node, dir string, env []string, args ...string) *no
 	t.Cleanup(func() {
 		cancel()
 		_ = p.cmd.Process.Kill()
+		go func() {
+			for range p.lines { // unblock the reader, so that it reaches Wait
+			}
+		}()
 		<-p.done
 		if t.Failed() || testing.Verbose() {
-			t.Logf("%s stderr:\n%s", filepath.Base(args[len(args)-1]), p.stderr())
+			t.Logf("%s stderr:\n%s", name, p.stderr())
 		}
 	})
 	return p
@@ -225,7 +230,7 @@ func TestBotbuilderClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	entraIssuer := f.sim.LoginURL() + "/" + f.tenant.ID + "/v2.0"
-	client := startNode(t, node, t.TempDir(), nodeEnv(t, modules,
+	client := startNode(t, "botclient.js", node, t.TempDir(), nodeEnv(t, modules,
 		"BOT_APP_ID="+f.appID,
 		"TENANT_ID="+f.tenant.ID,
 		"CHANNEL_METADATA_URL="+f.sim.BotOpenIDMetadataURL(),
@@ -261,7 +266,7 @@ func TestBotbuilderClient(t *testing.T) {
 	}
 
 	var result struct {
-		ChannelToken struct{ Aud, Iss, Serviceurl string }
+		ChannelToken  struct{ Aud, Iss, Serviceurl string }
 		StewardStatus int
 		Replies       []struct {
 			Kind, ConversationID, ActivityID string
@@ -319,5 +324,140 @@ func TestBotbuilderClient(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// finish waits for the process to exit and returns its remaining stdout
+// lines and its exit error.
+func (p *nodeProcess) finish(t *testing.T, timeout time.Duration) ([]string, error) {
+	t.Helper()
+	var lines []string
+	deadline := time.After(timeout)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				err := <-p.done
+				p.done <- err // for cleanup
+				return lines, err
+			}
+			lines = append(lines, line)
+		case <-deadline:
+			t.Fatalf("node did not exit within %s; stdout so far: %q", timeout, lines)
+		}
+	}
+}
+
+// TestAgentsPlayground: Microsoft 365 Agents Playground, driven in
+// headless Chromium, sends "help" to Steward's bot in a personal chat and
+// renders the Help card Steward posts back through the Playground's mock
+// Bot Connector. The Playground sends no token, so Steward runs in dev on
+// loopback with bot_allow_unauthenticated; its mock Teams context (tenant,
+// user) is the simulated directory's, so Steward knows the tenant and
+// resolves the user in Graph as it would in Teams.
+func TestAgentsPlayground(t *testing.T) {
+	node, modules := botClientTools(t, "@microsoft/m365agentsplayground", "playwright-core")
+	chromium := "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium is not at %s (apt-get install chromium)", chromium)
+		}
+		t.Skipf("Chromium is not at %s; install it (apt-get install chromium) to run this test", chromium)
+	}
+	f := newBotFixture(t)
+
+	port := freePort(t)
+	playgroundURL := "http://127.0.0.1:" + port + "/"
+	serviceURL := playgroundURL + "_connector"
+	f.env["STEWARD_BOT_ALLOW_UNAUTHENTICATED"] = "true"
+	f.env["STEWARD_BOT_SERVICE_URLS"] = f.sim.ServiceURL() + "," + serviceURL
+	base, stop := startRun(t, f.env, "dev")
+
+	// The Playground reads its mock Teams context from its working directory.
+	work := t.TempDir()
+	tpl, err := os.ReadFile(filepath.Join("testdata", "botclients", "playground.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.NewReplacer(
+		"{{TENANT_ID}}", f.tenant.ID, "{{BOT_ID}}", botconnector.BotID(f.appID),
+		"{{USER_ID}}", botconnector.MemberID(f.tenant.ID, f.user.ID), "{{USER_AAD_ID}}", f.user.ID,
+		"{{USER_NAME}}", f.user.DisplayName, "{{USER_UPN}}", f.user.UserPrincipalName,
+		"{{USER_GIVEN_NAME}}", f.user.GivenName, "{{USER_SURNAME}}", f.user.Surname,
+	).Replace(string(tpl))
+	confPath := filepath.Join(work, ".m365agentsplayground.yml")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(work, "playground.log")
+	playground := startNode(t, "agentsplayground", node, work, nodeEnv(t, modules,
+		"TEAMSAPPTESTER_BROWSER=none", // open no browser: the test drives its own
+		"M365_AGENTS_PLAYGROUND_CONFIG_PATH="+confPath,
+		"M365_AGENTS_PLAYGROUND_LOGFILE="+logPath,
+	), filepath.Join(modules, "@microsoft", "m365agentsplayground", "cli.js"),
+		"-e", base+"/api/messages", "-c", "msteams", "-p", port, "--service-url", serviceURL, "--disable-telemetry")
+	t.Cleanup(func() {
+		if t.Failed() || testing.Verbose() {
+			b, _ := os.ReadFile(logPath)
+			var kept []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if !strings.HasPrefix(l, "debug") {
+					kept = append(kept, l)
+				}
+			}
+			t.Logf("Playground log:\n%s", strings.Join(kept, "\n"))
+		}
+	})
+	if got := playground.waitLine(t, "Listening on ", 20*time.Second); got != port {
+		t.Fatalf("the Playground listens on %s, not on the free port %s it was given", got, port)
+	}
+	waitHTTP(t, playgroundURL, 15*time.Second)
+
+	script, err := filepath.Abs(filepath.Join("testdata", "botclients", "playground.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "playground-help.png")
+	browser := startNode(t, "playground.js", node, t.TempDir(), nodeEnv(t, modules,
+		"PLAYGROUND_URL="+playgroundURL, "MESSAGE=help", "EXPECT=What Steward can do",
+		"SCREENSHOT="+shot, "CHROMIUM="+chromium,
+	), script)
+	lines, err := browser.finish(t, 50*time.Second)
+	t.Logf("screenshot: %s", shot)
+	if err != nil {
+		t.Fatalf("the Playground did not render Steward's Help card: %v; output %q", err, lines)
+	}
+	if !slicesContainsPrefix(lines, "rendered What Steward can do") {
+		t.Fatalf("no Help card rendered: %q", lines)
+	}
+	if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
+		t.Errorf("no screenshot at %s: %v", shot, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func slicesContainsPrefix(lines []string, prefix string) bool {
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitHTTP waits until url answers at all.
+func waitHTTP(t *testing.T, url string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not answer within %s: %v", url, timeout, err)
+		}
 	}
 }
