@@ -39,7 +39,8 @@ func (j NotifyJob) JobTenant() string { return j.TenantID }
 // for webhooks only.
 var notified = map[governance.WebhookEvent]bool{
 	governance.EventRequestCreated: true, governance.EventApprovalReminder: true, governance.EventApprovalEscalated: true,
-	governance.EventRequestApproved: true, governance.EventRequestRejected: true, governance.EventRequestCancelled: true,
+	governance.EventRequestStageAdvanced: true,
+	governance.EventRequestApproved:      true, governance.EventRequestRejected: true, governance.EventRequestCancelled: true,
 	governance.EventTeamProvisioned: true, governance.EventTeamProvisioningFailed: true,
 	governance.EventTeamExpiring: true, governance.EventMembershipRepaired: true,
 }
@@ -193,7 +194,7 @@ func (n *Notifier) notify(ctx context.Context, j NotifyJob) error {
 	ev := &event{NotifyJob: j, entraTenant: tenant.EntraTenantID, links: n.o.Links, users: map[string]userRef{}}
 	ev.links.TenantID = tenant.EntraTenantID
 	switch j.Event {
-	case governance.EventRequestCreated, governance.EventApprovalReminder, governance.EventApprovalEscalated:
+	case governance.EventRequestCreated, governance.EventApprovalReminder, governance.EventApprovalEscalated, governance.EventRequestStageAdvanced:
 		return withRequest(ev, func(r governance.Request) error { return n.approvalCards(ctx, ev, r) })
 	case governance.EventRequestApproved, governance.EventRequestRejected, governance.EventRequestCancelled:
 		return withRequest(ev, func(r governance.Request) error { return n.decided(ctx, ev, r) })

@@ -287,11 +287,15 @@ func (s *RequestService) Decide(ctx context.Context, p Principal, requestID stri
 		if err := w.Audit(ctx, requestAudit(p, action, &before, &out)); err != nil {
 			return err
 		}
-		switch out.State {
-		case StateRejected:
+		switch {
+		case out.State == StateRejected:
 			return w.Emit(ctx, out.TenantID, EventRequestRejected, out)
-		case StateApproved:
+		case out.State == StateApproved:
 			return s.approved(ctx, w, p, out)
+		case out.Stage != before.Stage:
+			// The next stage's approvers are asked now (Teams cards,
+			// webhooks), as the first stage's were on creation.
+			return w.Emit(ctx, out.TenantID, EventRequestStageAdvanced, out)
 		}
 		return nil
 	})

@@ -251,6 +251,9 @@ func TestApprovalFlow(t *testing.T) {
 	if r.State != StatePending || r.Stage != 1 || fmt.Sprint(m.pending[r.ID]) != "["+dave+"]" {
 		t.Fatalf("after stage 1: %+v waiting for %v", r, m.pending[r.ID])
 	}
+	if n := len(m.emitted); n == 0 || m.emitted[n-1] != EventRequestStageAdvanced {
+		t.Fatalf("after stage 1, webhooks %v: the next stage's approvers are not told", m.emitted)
+	}
 	r, err = svc.Decide(ctx, user(dave), r.ID, r.Version, true, "")
 	if err != nil {
 		t.Fatal(err)

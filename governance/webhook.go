@@ -20,6 +20,7 @@ const (
 	EventRequestApproved        WebhookEvent = "request.approved"
 	EventRequestRejected        WebhookEvent = "request.rejected"
 	EventRequestCancelled       WebhookEvent = "request.cancelled"
+	EventRequestStageAdvanced   WebhookEvent = "request.stage_advanced"
 	EventApprovalReminder       WebhookEvent = "request.approval_reminder"
 	EventApprovalEscalated      WebhookEvent = "request.approval_escalated"
 	EventTeamProvisioned        WebhookEvent = "team.provisioned"
@@ -44,7 +45,7 @@ var WebhookEvents = []WebhookEvent{
 	EventRequestCreated, EventRequestApproved, EventRequestRejected, EventRequestCancelled,
 	EventApprovalReminder, EventApprovalEscalated, EventTeamProvisioned, EventTeamProvisioningFailed, EventTeamArchived, EventTeamRenewed,
 	EventTeamExpiring, EventMembershipRepaired, EventTemplateUpdated, EventTeamDeleted, EventTeamInactive,
-	EventTeamTemplateApplied,
+	EventTeamTemplateApplied, EventRequestStageAdvanced,
 }
 
 // Valid reports whether e is a known concrete event (not "*").

@@ -62,11 +62,12 @@ func waitCard(t *testing.T, sim *m365sim.Server, convID, what string, update boo
 
 // TestBotEndToEnd is issue 6's walk through Teams, with the simulator as
 // the channel: the requester and the approver install the app and get the
-// welcome card; a request with an approval stage brings the approver an
-// approval card (Universal Actions); the approver presses Approve
-// (adaptiveCard/action) and gets the decided card back, the posted card is
-// updated in place, the team is provisioned, and the requester gets the
-// completion card.
+// welcome card; a request with two approval stages brings the first
+// approver an approval card (Universal Actions); the approver presses
+// Approve (adaptiveCard/action) and gets the card in its new state back;
+// the second stage's approver is asked in turn and approves; the posted
+// cards are updated in place, the team is provisioned, and the requester
+// gets the completion card.
 func TestBotEndToEnd(t *testing.T) {
 	sim, err := m365sim.Listen("127.0.0.1:0", m365sim.Options{TeamOperationDelay: 100 * time.Millisecond})
 	if err != nil {
@@ -133,7 +134,7 @@ func TestBotEndToEnd(t *testing.T) {
 
 	// Both install the app in their personal scope: a welcome each.
 	convs := map[string]botconnector.Conversation{}
-	for _, u := range []directory.User{requester, approver} {
+	for _, u := range []directory.User{requester, approver, admin} {
 		conv, err := sim.Bot.PersonalConversation(contoso.ID, appID, u.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -151,8 +152,10 @@ func TestBotEndToEnd(t *testing.T) {
 	}
 	tpl := map[string]any{"id": "project", "name": "Project", "spec": map[string]any{"visibility": "private",
 		"channels": []map[string]any{{"name": "Planning"}}},
-		"policies": map[string]any{"approval": map[string]any{"stages": []map[string]any{{"name": "Manager",
-			"approvers": []map[string]any{{"type": "user", "id": approver.ID}}}}}}}
+		"policies": map[string]any{"approval": map[string]any{"stages": []map[string]any{
+			{"name": "Manager", "approvers": []map[string]any{{"type": "user", "id": approver.ID}}},
+			{"name": "IT", "approvers": []map[string]any{{"type": "user", "id": admin.ID}}},
+		}}}}
 	if st := apiCall(t, "POST", base+"/api/v1/templates", token, tpl, nil); st != http.StatusCreated {
 		t.Fatalf("create template: %d", st)
 	}
@@ -189,8 +192,16 @@ func TestBotEndToEnd(t *testing.T) {
 	if strings.Contains(string(answer.Value), `"verb":"approve"`) {
 		t.Fatalf("the refreshed card still offers Approve: %s", answer.Value)
 	}
-	// The card posted earlier is updated in place for everyone.
+	// Stage 2: IT's approver is asked now, and approves in the card.
+	waitCard(t, sim, convs[admin.ID].ID, "second-stage approval card", false, `"verb":"approve"`, req.ID)
+	apiCall(t, "GET", base+"/api/v1/requests/"+req.ID, reqToken, nil, &req)
+	value = botconnector.CardActionValue("approve", map[string]any{"requestId": req.ID, "version": req.Version})
+	if st, body, err := sim.Bot.Deliver(ctx, contoso.ID, appID, sim.Bot.Invoke(admin, convs[admin.ID], botconnector.InvokeAdaptiveCardAction, value)); err != nil || st != http.StatusOK || !strings.Contains(string(body), `"statusCode":200`) {
+		t.Fatalf("second approval: %d %s %v", st, body, err)
+	}
+	// The cards posted earlier are updated in place once decided.
 	waitCard(t, sim, convs[approver.ID].ID, "updated approval card", true, req.ID)
+	waitCard(t, sim, convs[admin.ID].ID, "updated approval card", true, req.ID)
 
 	for deadline := time.Now().Add(30 * time.Second); req.State != "completed" && req.State != "failed" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		apiCall(t, "GET", base+"/api/v1/requests/"+req.ID, reqToken, nil, &req)
