@@ -26,7 +26,9 @@ func TestBotCardsPassTheOfficialParser(t *testing.T) {
 				ac.Actions = append(ac.Actions, cards.ActionOpenURL{Type: "Action.OpenUrl", Title: "Open the form in Steward", URL: "https://teams.microsoft.com/l/entity/x/new"})
 			})
 		},
-		"plain-renewed": func() ([]byte, error) { return plainCard("en", "Team renewed", []string{"It now expires on 2027-05-01."}) },
+		"plain-renewed": func() ([]byte, error) {
+			return plainCard("en", "Team renewed", []string{"It now expires on 2027-05-01."})
+		},
 		"plain-template": func() ([]byte, error) {
 			return plainCard("fr", "Projet", []string{"Un modèle pour les projets."},
 				cards.ActionSubmit{Type: "Action.Submit", Title: "Demander une équipe", Style: "positive", Data: map[string]any{
