@@ -3,27 +3,21 @@ package bot
 import (
 	"context"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stewardhq/steward/identity"
 )
 
 // maxKeyDocumentSize bounds the metadata and JWKS responses: the channel's are
 // a few kilobytes, and a misbehaving endpoint must not exhaust memory.
 const maxKeyDocumentSize = 1 << 20
-
-// minRSABits refuses keys too short to be trusted; the channel's are 2048
-// bits.
-const minRSABits = 2048
 
 // channelKey is one signing key of the channel with the channel ids it may
 // sign activities for. The endorsements are why the JWKS is parsed here:
@@ -156,7 +150,7 @@ func (s *keySet) fetchJWKS(ctx context.Context, u string) (map[string]channelKey
 		}
 		// A key that does not decode is skipped, not fatal: one odd key
 		// must not lock out activities signed by the others.
-		if pub, err := rsaPublicKey(k.N, k.E); err == nil {
+		if pub, err := identity.RSAPublicKey(k.N, k.E); err == nil {
 			keys[k.Kid] = channelKey{pub: pub, endorsements: slices.Clone(k.Endorsements)}
 		}
 	}
@@ -166,61 +160,7 @@ func (s *keySet) fetchJWKS(ctx context.Context, u string) (map[string]channelKey
 	return keys, nil
 }
 
-// rsaPublicKey decodes a JWK's n and e (RFC 7518 §6.3.1: unsigned
-// big-endian integers in unpadded base64url). This is key decoding only;
-// signatures are checked by golang-jwt.
-func rsaPublicKey(n64, e64 string) (*rsa.PublicKey, error) {
-	nb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(n64, "="))
-	if err != nil {
-		return nil, fmt.Errorf("modulus: %w", err)
-	}
-	eb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(e64, "="))
-	if err != nil {
-		return nil, fmt.Errorf("exponent: %w", err)
-	}
-	n := new(big.Int).SetBytes(nb)
-	if n.BitLen() < minRSABits {
-		return nil, fmt.Errorf("modulus of %d bits is below %d", n.BitLen(), minRSABits)
-	}
-	if len(eb) == 0 || len(eb) > 4 {
-		return nil, errors.New("exponent out of range")
-	}
-	e := 0
-	for _, b := range eb {
-		e = e<<8 | int(b)
-	}
-	if e < 3 || e%2 == 0 || e > 1<<31-1 {
-		return nil, fmt.Errorf("exponent %d is not a valid RSA public exponent", e)
-	}
-	return &rsa.PublicKey{N: n, E: e}, nil
-}
-
 // getJSON GETs u into v, reading at most maxKeyDocumentSize bytes.
 func (s *keySet) getJSON(ctx context.Context, u string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		// Drain a little so the connection can be reused.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return fmt.Errorf("GET %s: HTTP %d", u, resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeyDocumentSize+1))
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", u, err)
-	}
-	if len(body) > maxKeyDocumentSize {
-		return fmt.Errorf("GET %s: response exceeds %d bytes", u, maxKeyDocumentSize)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: %w", u, err)
-	}
-	return nil
+	return identity.FetchJSON(ctx, s.client, u, maxKeyDocumentSize, v)
 }

@@ -92,7 +92,7 @@ func TestRSAPublicKeyDecoding(t *testing.T) {
 	n := base64.RawURLEncoding.EncodeToString(k.N.Bytes())
 	short := base64.RawURLEncoding.EncodeToString(k.N.Bytes()[:128])
 	e := func(v int64) string { return base64.RawURLEncoding.EncodeToString(big.NewInt(v).Bytes()) }
-	if pub, err := rsaPublicKey(n, e(65537)); err != nil || pub.N.Cmp(k.N) != 0 || pub.E != 65537 {
+	if pub, err := RSAPublicKey(n, e(65537)); err != nil || pub.N.Cmp(k.N) != 0 || pub.E != 65537 {
 		t.Fatalf("valid key: %v %v", pub, err)
 	}
 	for name, c := range map[string][2]string{
@@ -103,7 +103,7 @@ func TestRSAPublicKeyDecoding(t *testing.T) {
 		"bad base64":       {"!!", e(65537)},
 		"empty exponent":   {n, ""},
 	} {
-		if _, err := rsaPublicKey(c[0], c[1]); err == nil {
+		if _, err := RSAPublicKey(c[0], c[1]); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
