@@ -74,20 +74,8 @@ func TestBotEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close(context.Background())
-	var contoso directory.Tenant
-	for _, tn := range sim.Dir.Tenants() {
-		if tn.DisplayName == "Contoso" {
-			contoso = tn
-		}
-	}
-	appID := simAppID(sim.Sim)
-	apps, _ := sim.Dir.Apps(contoso.ID)
-	var secret string
-	for _, a := range apps {
-		if a.AppID == appID {
-			secret = a.Secrets[0]
-		}
-	}
+	contoso := demoTenant(t, sim, "Contoso")
+	appID, secret := contoso.AppID, contoso.Secret
 	users, _ := sim.Dir.Users(contoso.ID)
 	var admin, requester, approver directory.User
 	for _, u := range users {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/m365sim"
-	"github.com/stewardhq/steward/m365sim/directory"
 )
 
 // TestChaosKill9 is issue 5's crash test: 200 team requests are
@@ -40,20 +39,8 @@ func TestChaosKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close(context.Background())
-	var contoso directory.Tenant
-	for _, tn := range sim.Dir.Tenants() {
-		if tn.DisplayName == "Contoso" {
-			contoso = tn
-		}
-	}
-	appID := simAppID(sim.Sim)
-	apps, _ := sim.Dir.Apps(contoso.ID)
-	var secret string
-	for _, a := range apps {
-		if a.AppID == appID {
-			secret = a.Secrets[0]
-		}
-	}
+	contoso := demoTenant(t, sim, "Contoso")
+	appID, secret := contoso.AppID, contoso.Secret
 	var people []string
 	us, _ := sim.Dir.Users(contoso.ID)
 	for _, u := range us {

@@ -49,6 +49,36 @@ func apiCall(t *testing.T, method, url, token string, body any, out any) int {
 	return resp.StatusCode
 }
 
+// simTenant is a simulated tenant of the demo fixture with Steward's demo
+// app registration in it.
+type simTenant struct {
+	directory.Tenant
+	AppID, Secret string
+}
+
+// demoTenant finds the demo tenant named name (Contoso, Fabrikam) and the
+// client id and secret of Steward's app in it.
+func demoTenant(t *testing.T, sim *m365sim.Server, name string) simTenant {
+	t.Helper()
+	var st simTenant
+	for _, tn := range sim.Dir.Tenants() {
+		if tn.DisplayName == name {
+			st.Tenant = tn
+		}
+	}
+	st.AppID = simAppID(sim.Sim)
+	apps, _ := sim.Dir.Apps(st.ID)
+	for _, a := range apps {
+		if a.AppID == st.AppID {
+			st.Secret = a.Secrets[0]
+		}
+	}
+	if st.ID == "" || st.Secret == "" {
+		t.Fatalf("the simulator's fixture has no tenant %s with Steward's app", name)
+	}
+	return st
+}
+
 // TestTeamRequestEndToEnd runs the product as an operator would: a
 // simulator stands in for Microsoft 365, `steward tenants` registers the
 // customer and seals its Graph credential, `steward dev` serves the API,
@@ -61,23 +91,8 @@ func TestTeamRequestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close(context.Background())
-	var contoso, fabrikam directory.Tenant
-	for _, tn := range sim.Dir.Tenants() {
-		switch tn.DisplayName {
-		case "Contoso":
-			contoso = tn
-		case "Fabrikam":
-			fabrikam = tn
-		}
-	}
-	appID := simAppID(sim.Sim)
-	apps, _ := sim.Dir.Apps(contoso.ID)
-	var secret string
-	for _, a := range apps {
-		if a.AppID == appID {
-			secret = a.Secrets[0]
-		}
-	}
+	contoso, fabrikam := demoTenant(t, sim, "Contoso"), demoTenant(t, sim, "Fabrikam")
+	appID, secret := contoso.AppID, contoso.Secret
 	users, _ := sim.Dir.Users(contoso.ID)
 	var admin, requester, member directory.User
 	for _, u := range users {
