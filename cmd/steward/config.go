@@ -264,7 +264,7 @@ var settings = []setting{
 		set: guidSetter(func(c *Config) *string { return &c.BotAppID })},
 	{key: "bot_tenant_id", help: "The Entra tenant (GUID) of the bot's single-tenant app registration, where its outbound tokens are requested. Required with bot_secret_file outside dev.",
 		set: guidSetter(func(c *Config) *string { return &c.BotTenantID })},
-	{key: "bot_secret_file", help: "File (mode 0600) holding the bot's client secret, used to send replies and notifications through the Bot Connector. Empty: the bot answers inbound activities but sends no proactive notifications (in dev with the simulator: the demo app's secret).",
+	{key: "bot_secret_file", help: "File (mode 0600) holding the bot's client secret, used to send replies and notifications through the Bot Connector. Required with teams_app_id (in dev with the simulator, empty means the demo app's secret).",
 		set: pathSetter(func(c *Config) *string { return &c.BotSecretFile })},
 	{key: "bot_service_urls", serveDef: teamsServiceURL, devDef: teamsServiceURL,
 		help: "Comma-separated Bot Connector service URLs the bot may call (the serviceUrl of inbound activities must be under one of them; anything else is refused). In dev the simulator's is added.",
@@ -526,6 +526,9 @@ func (c Config) checkCombinations() []string {
 	}
 	if c.Simulator && !c.DevMode {
 		errs = append(errs, "simulator is dev-only: production talks to Microsoft's endpoints")
+	}
+	if c.TeamsAppID != "" && c.BotSecretFile == "" && !c.Simulator {
+		errs = append(errs, "bot_secret_file is required with teams_app_id: the bot needs its client secret to answer in Teams")
 	}
 	if c.BotSecretFile != "" && c.BotTenantID == "" && !c.Simulator {
 		errs = append(errs, "bot_tenant_id is required with bot_secret_file: set it to the Entra tenant id of the bot's app registration")

@@ -160,6 +160,9 @@ func TestServeRefusesDevOnlySettings(t *testing.T) {
 		{"simulator bot metadata", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_BOT_OPENID_METADATA_URL", "http://[::1]:1/meta"), "bot_openid_metadata_url"},
 		{"in-process simulator in production", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_SIMULATOR", "true"), "simulator is dev-only"},
 		{"simulator off loopback", true, with("STEWARD_SIMULATOR_LISTEN", "0.0.0.0:8081"), "simulator_listen"},
+		{"bot without its secret", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_TEAMS_APP_ID", "5e7ea4d0-57e3-4c1a-9d2e-7e5a1f0c0042"), "bot_secret_file is required with teams_app_id"},
+		{"bot secret without its tenant", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_BOT_SECRET_FILE", "/run/secrets/bot"), "bot_tenant_id is required with bot_secret_file"},
+		{"simulator service URL in production", false, with("STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_BOT_SERVICE_URLS", "https://smba.trafficmanager.net/,http://127.0.0.1:9/connector/"), "bot_service_urls"},
 		{"dev mode allows the simulator", false, with("STEWARD_DEV_MODE", "true", "STEWARD_LISTEN", "127.0.0.1:1", "STEWARD_GRAPH_URL", "http://127.0.0.1:9999", "STEWARD_BOT_ALLOW_UNAUTHENTICATED", "true"), ""},
 		{"steward dev allows them", true, with("STEWARD_GRAPH_URL", "http://127.0.0.1:9999", "STEWARD_BOT_ALLOW_UNAUTHENTICATED", "true"), ""},
 	}
