@@ -32,6 +32,7 @@ type config struct {
 	faults          float64
 	dsn             string
 	margin          time.Duration
+	lostAfter       float64
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	flag.IntVar(&c.baseline, "baseline", 20, "teams the naive client provisions (sequentially) for comparison")
 	flag.DurationVar(&c.opDelay, "op-delay", 5*time.Second, "how long the simulated Teams takes to finish creating a team")
 	flag.Float64Var(&c.faults, "faults", 0.10, "share of Graph answers replaced by a transient fault (429, 503, 504, dropped connection)")
+	flag.Float64Var(&c.lostAfter, "lost-after", 0, "share of the injected 504s and dropped connections that come after Graph carried the request out (the team is made, its answer lost)")
 	flag.DurationVar(&c.margin, "margin", 0, "the Graph client's jitter margin per one-second window (0: the client's default)")
 	flag.StringVar(&c.dsn, "dsn", "", "store DSN (default: a fresh SQLite file)")
 	flag.Parse()
@@ -62,14 +64,14 @@ func run(c config) error {
 	f := c.faults
 	sim, err := m365sim.Listen("127.0.0.1:0", m365sim.Options{
 		GraphLimits: &lim, TeamOperationDelay: c.opDelay, Seed: 1,
-		Faults: simgraph.FaultConfig{Rate429: f * 0.3, Rate503: f * 0.3, Rate504: f * 0.2, ResetRate: f * 0.2},
+		Faults: simgraph.FaultConfig{Rate429: f * 0.3, Rate503: f * 0.3, Rate504: f * 0.2, ResetRate: f * 0.2, LostAfterRate: c.lostAfter},
 	})
 	if err != nil {
 		return err
 	}
 	defer sim.Close(context.Background())
-	fmt.Printf("simulator: Microsoft's Teams limits per app per tenant (%s), %.0f %% transient faults, team operations %v\n",
-		lim, 100*f, c.opDelay)
+	fmt.Printf("simulator: Microsoft's Teams limits per app per tenant (%s), %.0f %% transient faults (%.0f %% of the 504s and resets after the request ran), team operations %v\n",
+		lim, 100*f, 100*c.lostAfter, c.opDelay)
 
 	st, err := newStack(context.Background(), c, dir, sim)
 	if err != nil {

@@ -205,7 +205,13 @@ func (g *Graph) serve(w http.ResponseWriter, r *http.Request, outer bool) {
 		r.URL.RawPath = ""
 	}
 	if strings.HasPrefix(r.URL.Path, "/v1.0/") {
-		if g.injectFault(w, r, outer) {
+		handled, after := g.injectFault(w, r, outer)
+		if handled {
+			return
+		}
+		if after != "" {
+			g.mux.ServeHTTP(discard{h: http.Header{}}, r)
+			g.writeFault(w, r, after, 0)
 			return
 		}
 	}
