@@ -215,10 +215,10 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 		resp, sent, err := c.send(ctx, r, target, body, tok)
 		c.stats.calls.Add(1)
 		if err != nil {
-			// A call that failed in transit most likely never reached
-			// Graph's counters; its slot goes to the next call. Were it
-			// counted after all, the cost is one rare 429, itself retried.
-			c.budget.refund(tenantID, class, team, granted)
+			// A call that failed in transit may have reached Graph and
+			// been counted (the answer, not the request, may be what was
+			// lost), so its slot stays spent: giving it to the next call
+			// would risk a 429 against a window Graph already filled.
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -238,9 +238,11 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 		}
 		ge := parseError(r.Method, rel, resp.Status, resp.Header, resp.Body)
 		last = ge
-		if ge.Transient() {
-			// Refused for rate (429: not counted by Graph) or failed in
-			// Graph's front end: the slot goes to the next call, as above.
+		if ge.Throttled() || ge.Status == http.StatusServiceUnavailable {
+			// Refused for rate (429) or by an unavailable front end (503,
+			// with Retry-After): not counted, so the slot goes to the next
+			// call. A 504 is not refunded: the gateway timed out on a
+			// backend that may have carried the call out and counted it.
 			c.budget.refund(tenantID, class, team, granted)
 		}
 		switch {
