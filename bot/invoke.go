@@ -12,6 +12,7 @@ import (
 
 	"github.com/stewardhq/steward/cards"
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/web"
 )
 
 // Types of an adaptiveCard/action answer (Universal Actions): a card that
@@ -191,28 +192,13 @@ func (t *turn) cardError(err error, what string) InvokeResponse {
 	return cardFail(statusOf(err), code, msg)
 }
 
-// statusOf is the HTTP status of an error's kind.
+// statusOf is the HTTP status of an error's kind, as the REST API
+// answers it (web.StatusOf); an action without a sender is a bad request.
 func statusOf(err error) int {
 	if errors.Is(err, errNoSender) {
 		return http.StatusBadRequest
 	}
-	switch governance.KindOf(err) {
-	case governance.KindInvalid:
-		return http.StatusBadRequest
-	case governance.KindNotFound:
-		return http.StatusNotFound
-	case governance.KindConflict:
-		return http.StatusConflict
-	case governance.KindForbidden:
-		return http.StatusForbidden
-	case governance.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case governance.KindTooManyRequests:
-		return http.StatusTooManyRequests
-	case governance.KindUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
+	return web.StatusOf(governance.KindOf(err))
 }
 
 // strictJSON decodes an invoke's value, refusing an absent one.
