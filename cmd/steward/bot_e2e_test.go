@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,25 +73,11 @@ func TestBotEndToEnd(t *testing.T) {
 	}
 	defer sim.Close(context.Background())
 	contoso := demoTenant(t, sim, "Contoso")
-	appID, secret := contoso.AppID, contoso.Secret
-	users, _ := sim.Dir.Users(contoso.ID)
-	var admin, requester, approver directory.User
-	for _, u := range users {
-		switch {
-		case admin.ID == "" && strings.Contains(strings.Join(u.Roles, ","), "Global Administrator"):
-			admin = u
-		case requester.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
-			requester = u
-		case approver.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
-			approver = u
-		}
-	}
+	appID := contoso.AppID
+	admin, requester, approver := contoso.people(sim)
 
 	dir := t.TempDir()
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	secretFile := contoso.writeSecret(t, dir)
 	const teamsAppID = "5e7ea4d0-57e3-4c1a-9d2e-7e5a1f0c0042"
 	env := map[string]string{
 		"STEWARD_DEV_MODE": "true", "STEWARD_DATA_DIR": dir, "STEWARD_LISTEN": "127.0.0.1:0",
@@ -103,17 +87,7 @@ func TestBotEndToEnd(t *testing.T) {
 		"STEWARD_BOT_SERVICE_URLS": sim.ServiceURL(),
 	}
 	ctx := context.Background()
-	for _, args := range [][]string{
-		{"migrate", "up"},
-		{"keys", "init"},
-		{"tenants", "add", "--id", "contoso", "--name", "Contoso", "--entra-tenant-id", contoso.ID},
-		{"tenants", "credential", "--id", "contoso", "--client-id", appID, "--client-secret-file", secretFile},
-	} {
-		var out, errOut strings.Builder
-		if err := run(ctx, append([]string{"steward"}, args...), envFrom(env), &out, &errOut); err != nil {
-			t.Fatalf("steward %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-	}
+	contoso.register(t, env, secretFile)
 	base, stop := startRun(t, env, "dev")
 	defer stop()
 	if _, err := sim.Dir.SetBotEndpoint(appID, base+"/api/messages"); err != nil {

@@ -69,34 +69,13 @@ func newBotFixture(t *testing.T) *botFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close(context.Background()) })
-	f := &botFixture{sim: sim, appID: simAppID(sim.Sim)}
-	for _, tn := range sim.Dir.Tenants() {
-		if tn.DisplayName == "Contoso" {
-			f.tenant = tn
-		}
-	}
-	apps, _ := sim.Dir.Apps(f.tenant.ID)
-	var secret string
-	for _, a := range apps {
-		if a.AppID == f.appID {
-			secret = a.Secrets[0]
-		}
-	}
-	users, _ := sim.Dir.Users(f.tenant.ID)
-	for _, u := range users {
-		if u.UserType != "Guest" && len(u.Roles) == 0 {
-			f.user = u
-			break
-		}
-	}
-	if f.tenant.ID == "" || secret == "" || f.user.ID == "" {
-		t.Fatal("the simulator's demo directory has no Contoso tenant, Steward app secret or plain member")
+	contoso := demoTenant(t, sim, "Contoso")
+	f := &botFixture{sim: sim, appID: contoso.AppID, tenant: contoso.Tenant}
+	if _, f.user, _ = contoso.people(sim); f.user.ID == "" {
+		t.Fatal("the simulator's demo directory has no plain member in Contoso")
 	}
 	dir := t.TempDir()
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	secretFile := contoso.writeSecret(t, dir)
 	f.env = map[string]string{
 		"STEWARD_DEV_MODE": "true", "STEWARD_DATA_DIR": dir, "STEWARD_LISTEN": "127.0.0.1:0",
 		"STEWARD_SIMULATOR": "false", "STEWARD_LOGIN_URL": sim.LoginURL(), "STEWARD_GRAPH_URL": sim.GraphURL(),
@@ -104,17 +83,7 @@ func newBotFixture(t *testing.T) *botFixture {
 		"STEWARD_TEAMS_APP_ID": "5e7ea4d0-57e3-4c1a-9d2e-7e5a1f0c0042", "STEWARD_BOT_TENANT_ID": f.tenant.ID,
 		"STEWARD_BOT_SECRET_FILE": secretFile, "STEWARD_BOT_SERVICE_URLS": sim.ServiceURL(),
 	}
-	for _, args := range [][]string{
-		{"migrate", "up"},
-		{"keys", "init"},
-		{"tenants", "add", "--id", "contoso", "--name", "Contoso", "--entra-tenant-id", f.tenant.ID},
-		{"tenants", "credential", "--id", "contoso", "--client-id", f.appID, "--client-secret-file", secretFile},
-	} {
-		var out, errOut strings.Builder
-		if err := run(context.Background(), append([]string{"steward"}, args...), envFrom(f.env), &out, &errOut); err != nil {
-			t.Fatalf("steward %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-	}
+	contoso.register(t, f.env, secretFile)
 	return f
 }
 

@@ -79,6 +79,52 @@ func demoTenant(t *testing.T, sim *m365sim.Server, name string) simTenant {
 	return st
 }
 
+// writeSecret writes the tenant's client secret to a 0600 file in dir, as
+// an operator hands it to `steward tenants credential`.
+func (st simTenant) writeSecret(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "secret")
+	if err := os.WriteFile(p, []byte(st.Secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// register prepares a fresh data directory as an operator would: the
+// migrations, the keyring, the tenant (as "contoso") and its sealed Graph
+// credential.
+func (st simTenant) register(t *testing.T, env map[string]string, secretFile string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"migrate", "up"},
+		{"keys", "init"},
+		{"tenants", "add", "--id", "contoso", "--name", "Contoso", "--entra-tenant-id", st.ID},
+		{"tenants", "credential", "--id", "contoso", "--client-id", st.AppID, "--client-secret-file", secretFile},
+	} {
+		var out, errOut strings.Builder
+		if err := run(context.Background(), append([]string{"steward"}, args...), envFrom(env), &out, &errOut); err != nil {
+			t.Fatalf("steward %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+	}
+}
+
+// people picks a Global Administrator and two ordinary members of the
+// tenant's demo users.
+func (st simTenant) people(sim *m365sim.Server) (admin, first, second directory.User) {
+	users, _ := sim.Dir.Users(st.ID)
+	for _, u := range users {
+		switch {
+		case admin.ID == "" && strings.Contains(strings.Join(u.Roles, ","), "Global Administrator"):
+			admin = u
+		case first.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
+			first = u
+		case second.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
+			second = u
+		}
+	}
+	return admin, first, second
+}
+
 // TestTeamRequestEndToEnd runs the product as an operator would: a
 // simulator stands in for Microsoft 365, `steward tenants` registers the
 // customer and seals its Graph credential, `steward dev` serves the API,
@@ -92,19 +138,8 @@ func TestTeamRequestEndToEnd(t *testing.T) {
 	}
 	defer sim.Close(context.Background())
 	contoso, fabrikam := demoTenant(t, sim, "Contoso"), demoTenant(t, sim, "Fabrikam")
-	appID, secret := contoso.AppID, contoso.Secret
-	users, _ := sim.Dir.Users(contoso.ID)
-	var admin, requester, member directory.User
-	for _, u := range users {
-		switch {
-		case admin.ID == "" && strings.Contains(strings.Join(u.Roles, ","), "Global Administrator"):
-			admin = u
-		case requester.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
-			requester = u
-		case member.ID == "" && u.UserType != "Guest" && len(u.Roles) == 0:
-			member = u
-		}
-	}
+	appID := contoso.AppID
+	admin, requester, member := contoso.people(sim)
 	fabUsers, _ := sim.Dir.Users(fabrikam.ID)
 
 	dir := t.TempDir()
@@ -113,22 +148,8 @@ func TestTeamRequestEndToEnd(t *testing.T) {
 		"STEWARD_SIMULATOR": "false", "STEWARD_LOGIN_URL": sim.LoginURL(), "STEWARD_GRAPH_URL": sim.GraphURL(),
 		"STEWARD_BOT_OPENID_METADATA_URL": sim.BotOpenIDMetadataURL(), "STEWARD_APP_ID": appID,
 	}
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	contoso.register(t, env, contoso.writeSecret(t, dir))
 	ctx := context.Background()
-	for _, args := range [][]string{
-		{"migrate", "up"},
-		{"keys", "init"},
-		{"tenants", "add", "--id", "contoso", "--name", "Contoso", "--entra-tenant-id", contoso.ID},
-		{"tenants", "credential", "--id", "contoso", "--client-id", appID, "--client-secret-file", secretFile},
-	} {
-		var out, errOut strings.Builder
-		if err := run(ctx, append([]string{"steward"}, args...), envFrom(env), &out, &errOut); err != nil {
-			t.Fatalf("steward %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-	}
 	var out, errOut strings.Builder
 	if err := run(ctx, []string{"steward", "tenants", "list"}, envFrom(env), &out, &errOut); err != nil || !strings.Contains(out.String(), "stored") {
 		t.Fatalf("tenants list: %v\n%s", err, out.String())
