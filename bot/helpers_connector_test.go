@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/m365sim"
 	"github.com/stewardhq/steward/m365sim/directory"
@@ -138,30 +139,7 @@ func (b *botSim) statuses() map[int]int {
 // queue, started after register ran and stopped when the test ends.
 func queueStack(t *testing.T, register func(q *jobs.Queue)) (*store.DB, *jobs.Queue) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.NewSQLite(db.Writer(), jobs.Config{Queues: Queues(), FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	register(q)
-	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
-	return db, q
+	st := teststack.New(t, "sqlite:"+filepath.Join(t.TempDir(), "steward.db"), teststack.Options{Queues: Queues(),
+		Register: func(s *teststack.Stack) { register(s.Queue) }})
+	return st.DB, st.Queue
 }

@@ -18,12 +18,11 @@ import (
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
 	"github.com/stewardhq/steward/internal/testenv"
+	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/m365sim/botconnector"
 	"github.com/stewardhq/steward/m365sim/directory"
 	"github.com/stewardhq/steward/store"
-	"github.com/stewardhq/steward/vault"
-	"github.com/stewardhq/steward/webhook"
 	"github.com/stewardhq/steward/work"
 )
 
@@ -70,58 +69,32 @@ func newNotifyStack(t *testing.T, dsn string) *notifyStack {
 	t.Helper()
 	ctx := context.Background()
 	b := newBotSim(t, nil)
-	db, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg := jobs.Config{Queues: Queues(), FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
-	var q *jobs.Queue
-	if db.Engine() == store.Postgres {
-		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), cfg)
-	} else {
-		q, err = jobs.NewSQLite(db.Writer(), cfg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	kr, err := vault.OpenKeyring(filepath.Join(t.TempDir(), "keyring.json"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := webhook.New(db, q, vault.New(db, db, kr, vault.Options{}), nil, webhook.Options{DevMode: true})
 	gc, err := graph.New(graph.Options{LoginURL: b.sim.LoginURL(), GraphURL: b.sim.GraphURL(),
 		Credentials: notifyCredentials{"contoso": {EntraTenantID: b.tenant, ClientID: b.appID, ClientSecret: "steward-dev-secret-contoso"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs := NewReferences(db)
-	ob := RegisterOutbox(q, b.conn, OutboxOptions{OnConversation: refs.OnConversation, OnSent: RecordSentCards(db)})
-	n, err := NewNotifier(NotifierOptions{Store: db, References: refs, Outbox: ob, Groups: gc, Owners: gc,
-		ServiceURL: b.sim.ServiceURL(), Links: cards.Steward{AppID: "5e1f0c3a-steward-app", BaseURL: "https://steward.example"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	RegisterNotifier(q, n)
-	jobs.Register(q, notifyProvisionSink{})
-	tr := work.New(db, q, hooks)
-	tr.OnEvent(n.EnqueueTx)
-	ids := 0
-	svc := governance.NewRequestService(tr, notifyNoGuests{}, func() string { ids++; return fmt.Sprintf("req-%d", ids) })
-	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
+	var (
+		refs *References
+		tr   *work.Transactor
+		svc  *governance.RequestService
+	)
+	st := teststack.New(t, dsn, teststack.Options{Queues: Queues(), Register: func(s *teststack.Stack) {
+		refs = NewReferences(s.DB)
+		ob := RegisterOutbox(s.Queue, b.conn, OutboxOptions{OnConversation: refs.OnConversation, OnSent: RecordSentCards(s.DB)})
+		n, err := NewNotifier(NotifierOptions{Store: s.DB, References: refs, Outbox: ob, Groups: gc, Owners: gc,
+			ServiceURL: b.sim.ServiceURL(), Links: cards.Steward{AppID: "5e1f0c3a-steward-app", BaseURL: "https://steward.example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		RegisterNotifier(s.Queue, n)
+		jobs.Register(s.Queue, notifyProvisionSink{})
+		tr = work.New(s.DB, s.Queue, s.Hooks)
+		tr.OnEvent(n.EnqueueTx)
+		ids := 0
+		svc = governance.NewRequestService(tr, notifyNoGuests{}, func() string { ids++; return fmt.Sprintf("req-%d", ids) })
+	}})
+	db, q := st.DB, st.Queue
 	if _, err := db.CreateTenant(ctx, governance.Tenant{ID: "contoso", Name: "Contoso", EntraTenantID: b.tenant}); err != nil {
 		t.Fatal(err)
 	}

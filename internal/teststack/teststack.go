@@ -27,6 +27,9 @@ type Options struct {
 	// Register adds workers and periodic jobs (and builds whatever needs
 	// the stack to do so) before the queue starts.
 	Register func(s *Stack)
+	// Queues are the named job queues worked besides the default one;
+	// nil: provisioning's.
+	Queues map[string]int
 }
 
 // Stack is a running set of components.
@@ -50,7 +53,10 @@ func New(t *testing.T, dsn string, opts Options) *Stack {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond, Queues: provision.Queues()}
+	cfg := jobs.Config{Logger: log, FetchPollInterval: 50 * time.Millisecond, RetryBackoff: 20 * time.Millisecond, Queues: opts.Queues}
+	if cfg.Queues == nil {
+		cfg.Queues = provision.Queues()
+	}
 	var q *jobs.Queue
 	if db.Engine() == store.Postgres {
 		q, err = jobs.NewPostgres(db.Pool(), db.Writer(), cfg)
