@@ -218,15 +218,9 @@ func notifyPrincipal(u directory.User) governance.Principal {
 // with the team's deep link and the template's welcome message; a retried
 // notification sends nothing twice and a rolled-back change nothing at all.
 func TestNotifierRequestLifecycle(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-	} {
-		t.Run(engine.name, func(t *testing.T) {
-			testNotifierRequestLifecycle(t, newNotifyStack(t, engine.dsn(t)))
+	for _, engine := range testenv.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			testNotifierRequestLifecycle(t, newNotifyStack(t, engine.DSN(t)))
 		})
 	}
 }

@@ -17,16 +17,10 @@ import (
 // has the tenants contoso and fabrikam.
 func engines(t *testing.T, test func(t *testing.T, db *store.DB, clock *testenv.Clock)) {
 	t.Helper()
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			clock := testenv.NewClock()
-			test(t, openDB(t, eng.dsn(t), clock), clock)
+			test(t, openDB(t, eng.DSN(t), clock), clock)
 		})
 	}
 }

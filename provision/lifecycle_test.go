@@ -185,8 +185,8 @@ func (e *lifeEnv) warnedDays(t *testing.T, teamID string, days int) []int {
 // archived in Teams, audited, and left alone after.
 func TestLifecycleWarnsRenewsAndArchives(t *testing.T) {
 	for _, eng := range engines() {
-		t.Run(eng.name, func(t *testing.T) {
-			e := newLifeEnv(t, eng.dsn(t), governance.LifecyclePolicy{ExpireAfterDays: 90, RenewalAttestation: true})
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newLifeEnv(t, eng.DSN(t), governance.LifecyclePolicy{ExpireAfterDays: 90, RenewalAttestation: true})
 			team := e.provisioned(t, "Orbit")
 			if !team.Lifecycle.ExpiresAt.Equal(team.CreatedAt.Add(90 * governance.Day)) {
 				t.Fatalf("lifecycle %+v", team)

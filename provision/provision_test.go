@@ -194,18 +194,7 @@ func (e *env) groupsNamed(t *testing.T, name string) []string {
 	return ids
 }
 
-func engines() []struct {
-	name string
-	dsn  func(t *testing.T) string
-} {
-	return []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-	}
-}
+func engines() []testenv.Engine { return testenv.Engines() }
 
 // TestProvisionCreatesTheTeam: an approved request becomes a team with the
 // template's channels, tabs, apps and settings, its owners and members
@@ -213,8 +202,8 @@ func engines() []struct {
 // request completes with its audit trail.
 func TestProvisionCreatesTheTeam(t *testing.T) {
 	for _, eng := range engines() {
-		t.Run(eng.name, func(t *testing.T) {
-			e := newEnv(t, eng.dsn(t), m365sim.Options{TeamOperationDelay: 50 * time.Millisecond})
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t, eng.DSN(t), m365sim.Options{TeamOperationDelay: 50 * time.Millisecond})
 			permanent := e.users[len(e.users)-1]
 			e.template(t, fullSpec(), governance.MembershipPolicy{PermanentOwners: []string{permanent}})
 			members := e.users[1:25] // 24 members + requester + permanent owner: 26 people, 20 inline

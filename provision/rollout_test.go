@@ -44,8 +44,8 @@ func (e *env) publish(t *testing.T, edit func(*governance.Template)) governance.
 // in are left alone.
 func TestTemplateRollout(t *testing.T) {
 	for _, eng := range engines() {
-		t.Run(eng.name, func(t *testing.T) {
-			e := newEnv(t, eng.dsn(t), m365sim.Options{TeamOperationDelay: 20 * time.Millisecond})
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t, eng.DSN(t), m365sim.Options{TeamOperationDelay: 20 * time.Millisecond})
 			ctx := context.Background()
 			firstOwner, newOwner, newMember := e.users[30], e.users[31], e.users[32]
 			e.template(t, governance.TeamSpec{Visibility: "private", Channels: []governance.ChannelSpec{{Name: "Planning"}}},

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -16,16 +15,10 @@ import (
 // tenants contoso and fabrikam, for the CRM record tests.
 func crmEngines(t *testing.T, test func(t *testing.T, db *store.DB, clock *testenv.Clock)) {
 	t.Helper()
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			clock := testenv.NewClock()
-			db := openForTest(t, eng.dsn(t), clock.Now)
+			db := openForTest(t, eng.DSN(t), clock.Now)
 			if _, err := db.Migrate(t.Context()); err != nil {
 				t.Fatalf("migrate: %v", err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -49,19 +48,13 @@ func (w *eventWorker) got() []string {
 // An event hook enqueues in the unit's own transaction: its job exists if
 // and only if the unit commits, and a hook's error rolls the unit back.
 func TestEventHooksShareTheUnitsTransaction(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-	} {
-		t.Run(engine.name, func(t *testing.T) {
+	for _, engine := range testenv.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
 			ctx := context.Background()
 			worker := &eventWorker{}
 			var tr *work.Transactor
 			refuse := governance.WebhookEvent("")
-			st := teststack.New(t, engine.dsn(t), teststack.Options{Register: func(s *teststack.Stack) {
+			st := teststack.New(t, engine.DSN(t), teststack.Options{Register: func(s *teststack.Stack) {
 				jobs.Register(s.Queue, worker)
 				tr = work.New(s.DB, s.Queue, s.Hooks)
 				tr.OnEvent(func(ctx context.Context, tx *sql.Tx, tenantID string, event governance.WebhookEvent, _ any) error {

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,21 @@ func RedisAddr(t testing.TB) string {
 		unavailable(t, "STEWARD_TEST_REDIS_ADDR is not set (e.g. 127.0.0.1:6379)")
 	}
 	return addr
+}
+
+// Engine is a store engine a test runs on: its name (for t.Run) and a
+// fresh database of it.
+type Engine struct {
+	Name string
+	DSN  func(t *testing.T) string
+}
+
+// Engines are SQLite (a file in the test's temporary directory) and
+// PostgreSQL (a schema of its own; skipped locally without
+// STEWARD_TEST_POSTGRES_DSN, a failure in CI).
+func Engines() []Engine {
+	return []Engine{
+		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "steward.db") }},
+		{"postgres", func(t *testing.T) string { return PostgresDSN(t) }},
+	}
 }
