@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stewardhq/steward/internal/testenv"
 )
 
 const (
@@ -25,24 +27,6 @@ const (
 	authTenantID   = "3ee597ab-4c2e-5cc5-ac18-f87d56474cd8"
 	authServiceURL = "https://smba.trafficmanager.net/amer/"
 )
-
-// authClock is a settable clock shared by the authenticator and the tokens.
-type authClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *authClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *authClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // testKey is a signing key the fake channel may publish.
 type testKey struct {
@@ -163,7 +147,7 @@ func (fc *fakeChannel) set(f func(fc *fakeChannel)) {
 
 // newTestAuthenticator builds an Authenticator against fc whose only known
 // tenant is authTenantID.
-func newTestAuthenticator(t *testing.T, fc *fakeChannel, clock *authClock, anon bool) *Authenticator {
+func newTestAuthenticator(t *testing.T, fc *fakeChannel, clock *testenv.Clock, anon bool) *Authenticator {
 	t.Helper()
 	a, err := NewAuthenticator(AuthOptions{
 		MetadataURL:          fc.metadataURL(),
@@ -238,7 +222,7 @@ func wantAuthError(t *testing.T, err error, status int, code, token string) {
 }
 
 func TestAuthForgedTokens(t *testing.T) {
-	clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	teams := newTestKey(t, "teams-key", "msteams", "skype")
 	webchat := newTestKey(t, "webchat-key", "webchat")
 	attacker := newTestKey(t, "attacker-key", "msteams")
@@ -398,7 +382,7 @@ func TestAuthKeyRefetch(t *testing.T) {
 	stranger := newTestKey(t, "stranger-key", "msteams")
 	act := teamsActivity()
 
-	authenticate := func(t *testing.T, a *Authenticator, clock *authClock, k testKey) error {
+	authenticate := func(t *testing.T, a *Authenticator, clock *testenv.Clock, k testKey) error {
 		t.Helper()
 		_, err := a.Authenticate(context.Background(), bearerRequest(channelToken(t, k.priv, k.kid, goodClaims(clock.Now()))), act)
 		return err
@@ -411,7 +395,7 @@ func TestAuthKeyRefetch(t *testing.T) {
 	}
 
 	t.Run("unknown kid refetches once, then waits", func(t *testing.T) {
-		clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		fc := newFakeChannel(t, teams)
 		a := newTestAuthenticator(t, fc, clock, false)
 		if err := authenticate(t, a, clock, teams); err != nil {
@@ -442,7 +426,7 @@ func TestAuthKeyRefetch(t *testing.T) {
 	})
 
 	t.Run("key rotated into the JWKS is accepted after the refetch", func(t *testing.T) {
-		clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		fc := newFakeChannel(t, teams)
 		a := newTestAuthenticator(t, fc, clock, false)
 		if err := authenticate(t, a, clock, teams); err != nil {
@@ -456,7 +440,7 @@ func TestAuthKeyRefetch(t *testing.T) {
 	})
 
 	t.Run("metadata and keys are refreshed after a day", func(t *testing.T) {
-		clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		fc := newFakeChannel(t, teams)
 		a := newTestAuthenticator(t, fc, clock, false)
 		if err := authenticate(t, a, clock, teams); err != nil {
@@ -475,7 +459,7 @@ func TestAuthKeyRefetch(t *testing.T) {
 	})
 
 	t.Run("stale keys are served while the channel is down", func(t *testing.T) {
-		clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		fc := newFakeChannel(t, teams)
 		a := newTestAuthenticator(t, fc, clock, false)
 		if err := authenticate(t, a, clock, teams); err != nil {
@@ -518,7 +502,7 @@ func TestAuthKeysUnavailable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+			clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			fc := newFakeChannel(t, teams)
 			fc.set(tc.setup)
 			a := newTestAuthenticator(t, fc, clock, false)
@@ -530,7 +514,7 @@ func TestAuthKeysUnavailable(t *testing.T) {
 }
 
 func TestAuthAllowUnauthenticated(t *testing.T) {
-	clock := &authClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	teams := newTestKey(t, "teams-key", "msteams")
 	fc := newFakeChannel(t, teams)
 	dev := newTestAuthenticator(t, fc, clock, true)

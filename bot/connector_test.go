@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stewardhq/steward/internal/testenv"
 )
 
 func TestConnectorAgainstSimulator(t *testing.T) {
@@ -155,7 +157,7 @@ func TestConnectorRefusesServiceURLs(t *testing.T) {
 }
 
 func TestConnectorRefetchesTokenOnceOn401(t *testing.T) {
-	clock := &testClock{t: time.Now()}
+	clock := testenv.NewClockAt(time.Now())
 	b := newBotSim(t, clock.Now)
 	c := b.conn
 	ref := b.personal(t, c, 0)

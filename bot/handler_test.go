@@ -17,6 +17,7 @@ import (
 	"github.com/stewardhq/steward/crm"
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
+	"github.com/stewardhq/steward/internal/testenv"
 	"github.com/stewardhq/steward/internal/teststack"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/m365sim/botconnector"
@@ -406,7 +407,7 @@ func (f *fakeReferences) count() int {
 // TestPrincipalCache: a user's groups and roles are read once per five
 // minutes, in a cache of bounded size.
 func TestPrincipalCache(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testenv.NewClockAt(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	dir := &fakeMemberOf{m: map[string]Membership{
 		"u1": {Groups: []string{"g1"}, RoleTemplateIDs: []string{governance.EntraTeamsAdministratorID}},
 	}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,24 +22,6 @@ type botSim struct {
 	appID  string
 	users  []directory.User // Contoso's members
 	conn   *Connector
-}
-
-// testClock is a settable clock shared by the simulator and a test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // newBotSim starts the simulator (its clock simNow, nil for real time)

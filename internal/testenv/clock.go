@@ -18,6 +18,9 @@ func NewClock() *Clock {
 	return &Clock{t: time.Date(2026, 11, 22, 9, 30, 0, 123456000, time.UTC)}
 }
 
+// NewClockAt returns a clock stopped at t.
+func NewClockAt(t time.Time) *Clock { return &Clock{t: t} }
+
 // Now reads the clock.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
