@@ -185,7 +185,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		Tracing:      a.tracing,
 		MetricsToken: a.cfg.MetricsToken,
 		API:          a.svc.api,
-		Bot:          a.svc.bot.handler,
+		Bot:          a.svc.bot,
 	})
 	hs := &http.Server{
 		Handler:           srv.Handler(),

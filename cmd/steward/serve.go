@@ -86,7 +86,7 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		}
 	}
 	return a.serve(ctx, func(base string) {
-		if sim != nil && a.svc.bot.handler != nil {
+		if sim != nil && a.svc.bot != nil {
 			// The simulated Teams channel delivers to this process.
 			if _, err := sim.Dir.SetBotEndpoint(botAppID(cfg), base+"/api/messages"); err != nil {
 				a.log.Warn("the simulator cannot reach the bot", "err", err)
@@ -103,7 +103,7 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
 		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
 		fmt.Fprintf(env.stdout, "  API:       %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", base, base)
-		if a.svc.bot.handler != nil {
+		if a.svc.bot != nil {
 			fmt.Fprintf(env.stdout, "  Bot:       %s/api/messages (Teams app %s)\n", base, cfg.TeamsAppID)
 		}
 		if sim != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/stewardhq/steward/edge"
@@ -24,7 +25,7 @@ type services struct {
 	creds    work.GraphCredentials
 	requests *governance.RequestService
 	api      *web.API
-	bot      botParts
+	bot      http.Handler // nil when the bot is off
 }
 
 // newRequestID makes request ids: "req-" and 16 random hex digits.

@@ -20,23 +20,16 @@ import (
 // activity, and Microsoft documents this global one for the public cloud.
 const teamsGlobalServiceURL = "https://smba.trafficmanager.net/teams/"
 
-// botParts are what wireBot builds: the messaging endpoint, and the CRM
-// connector the messaging extension searches.
-type botParts struct {
-	handler http.Handler
-	crm     *crm.Builtin
-}
-
 // wireBot builds the Teams bot: inbound authentication, the connector and
 // its outbox, conversation references, notifications of governance events
 // (hooked into every unit of work) and the POST /api/messages handler.
 // Without teams_app_id there is no Teams app to deep-link to, so the bot
 // is off.
 func (a *app) wireBot(egress edge.Guard, gc *graph.Client, tx *work.Transactor, requests *governance.RequestService,
-	read *governance.ReadService, lifecycle *governance.LifecycleService) (botParts, error) {
+	read *governance.ReadService, lifecycle *governance.LifecycleService) (http.Handler, error) {
 	if a.cfg.TeamsAppID == "" {
 		a.log.Info("the Teams bot is off: set teams_app_id (the manifest id of Steward's Teams app) to turn it on")
-		return botParts{}, nil
+		return nil, nil
 	}
 	botID := a.cfg.BotAppID
 	if botID == "" {
@@ -51,14 +44,14 @@ func (a *app) wireBot(egress edge.Guard, gc *graph.Client, tx *work.Transactor, 
 		AllowUnauthenticated: a.cfg.BotAllowUnauthenticated,
 	})
 	if err != nil {
-		return botParts{}, fmt.Errorf("bot authentication: %w", err)
+		return nil, fmt.Errorf("bot authentication: %w", err)
 	}
 	conn, err := bot.NewConnector(bot.ConnectorOptions{
 		AppID: botID, AppTenantID: a.cfg.BotTenantID, LoginURL: a.cfg.LoginURL, Secret: a.botSecret,
 		AllowedServiceURLs: a.cfg.BotServiceURLs, HTTPClient: egress.Client(30 * time.Second),
 	})
 	if err != nil {
-		return botParts{}, fmt.Errorf("bot connector: %w", err)
+		return nil, fmt.Errorf("bot connector: %w", err)
 	}
 	refs := bot.NewReferences(a.db)
 	outbox := bot.RegisterOutbox(a.queue, conn, bot.OutboxOptions{
@@ -74,21 +67,20 @@ func (a *app) wireBot(egress edge.Guard, gc *graph.Client, tx *work.Transactor, 
 		Logger: a.log.With("component", "bot_notify"),
 	})
 	if err != nil {
-		return botParts{}, err
+		return nil, err
 	}
 	bot.RegisterNotifier(a.queue, notifier)
 	tx.OnEvent(notifier.EnqueueTx)
 
-	records := crm.NewBuiltin(a.db, crm.IndexOptions{})
 	h, err := bot.NewHandler(bot.HandlerOptions{
 		Auth: auth, Tenants: a.db, References: refs, Directory: bot.GraphMemberOf{Client: gc}, Roles: a.db,
-		Requests: requests, Reads: read, Catalog: read, Lifecycle: lifecycle, CRM: records, Outbox: outbox, Connector: conn,
+		Requests: requests, Reads: read, Catalog: read, Lifecycle: lifecycle, CRM: crm.NewBuiltin(a.db, crm.IndexOptions{}), Outbox: outbox, Connector: conn,
 		Links: bot.Links{AppID: a.cfg.TeamsAppID, BaseURL: a.cfg.PublicURL}, Logger: a.log.With("component", "bot"),
 	})
 	if err != nil {
-		return botParts{}, err
+		return nil, err
 	}
-	return botParts{handler: h, crm: records}, nil
+	return h, nil
 }
 
 // botSecret reads the bot's client secret: the simulator's demo app's in
