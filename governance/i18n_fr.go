@@ -9,7 +9,26 @@ package governance
 // narrow no-break space (\u202f) before ; ? ! and as the thousands
 // separator. TestEveryMessageHasAFrenchTranslation keeps this table complete
 // and free of stale entries.
-var frenchFormats = map[string]string{
+//
+// The table is assembled from one map per area, so that each area's
+// messages live beside each other: i18n_fr_pages.go (sign-in, tabs),
+// i18n_fr_admin.go (admin center), i18n_fr_catalog.go (catalog pages),
+// i18n_fr_trust.go (trust center and egress).
+var frenchFormats = mergeFormats(frenchCoreFormats, frenchPageFormats, frenchAdminFormats, frenchCatalogFormats, frenchTrustFormats)
+
+// mergeFormats joins the area tables. An English format in two tables is a
+// programming error caught by TestFrenchTablesDoNotOverlap.
+func mergeFormats(tables ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, t := range tables {
+		for k, v := range t {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+var frenchCoreFormats = map[string]string{
 	internalMessage: "Une erreur s’est produite de notre côté. Elle a été enregistrée\u202f; réessayez plus tard.",
 
 	// provisioning_service.go

@@ -237,3 +237,15 @@ func TestPreferredLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestFrenchTablesDoNotOverlap(t *testing.T) {
+	seen := map[string]int{}
+	for i, table := range []map[string]string{frenchCoreFormats, frenchPageFormats, frenchAdminFormats, frenchCatalogFormats, frenchTrustFormats} {
+		for k := range table {
+			if j, ok := seen[k]; ok {
+				t.Errorf("%q is translated in table %d and table %d: keep one", k, j, i)
+			}
+			seen[k] = i
+		}
+	}
+}
