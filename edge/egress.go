@@ -1,6 +1,7 @@
-// Package edge is Steward's boundary with the network. This file holds the
-// start of its egress control: a dialer that refuses to connect outgoing
-// requests (webhooks today) to addresses inside the deployment's network.
+// Package edge is Steward's boundary with the network. This file holds its
+// egress control: every outgoing request goes to a declared destination
+// (allowlist.go), and the dialer refuses addresses inside the deployment's
+// network whatever name led to them.
 package edge
 
 import (
@@ -10,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/governance"
@@ -32,10 +35,13 @@ const (
 	ResponseHeaderTimeout = 10 * time.Second
 )
 
-// Guard decides which addresses outgoing connections may reach. The zero
-// value refuses every non-public address and resolves with the system
-// resolver.
+// Guard decides which destinations and addresses outgoing connections may
+// reach. The zero value refuses every non-public address, admits any host
+// name and resolves with the system resolver; Steward's process sets Allow.
 type Guard struct {
+	// Allow, when set, admits only declared destinations: a request to any
+	// other host or port is refused before its name is even resolved.
+	Allow *Allowlist
 	// AllowLoopback lets connections reach 127.0.0.0/8 and ::1. It is for
 	// the dev simulator and tests only; never set it in production.
 	AllowLoopback bool
@@ -147,6 +153,20 @@ func (g Guard) DialContext(ctx context.Context, network, addr string) (net.Conn,
 	if err != nil {
 		return nil, fmt.Errorf("edge: dial %s: %w", addr, err)
 	}
+	// One spelling of the name for the allowlist and the resolver:
+	// HOOKS.example.com. and hooks.example.com are the same host.
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if g.Allow != nil {
+		// The round tripper checked the URL already; this catches any other
+		// path to the dialer (a client built on Transport alone).
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("edge: dial %s: port %q: %w", addr, port, err)
+		}
+		if err := g.Allow.Allows(ctx, "", host, n); err != nil {
+			return nil, err
+		}
+	}
 	ips, err := g.Resolve(ctx, host)
 	if err != nil {
 		return nil, err
@@ -186,13 +206,36 @@ func (g Guard) Transport() *http.Transport {
 
 // Client returns an HTTP client on Transport that never follows redirects:
 // the endpoint was checked, the redirect target was not, and a 30x to an
-// internal address must not be followed. The caller sees the 30x response.
+// internal address or an undeclared host must not be followed. The caller
+// sees the 30x response. With Allow set, each request's URL is checked
+// against it before anything else happens.
 func (g Guard) Client(timeout time.Duration) *http.Client {
+	var rt http.RoundTripper = g.Transport()
+	if g.Allow != nil {
+		rt = allowRoundTripper{allow: g.Allow, next: rt}
+	}
 	return &http.Client{
-		Transport: g.Transport(),
+		Transport: rt,
 		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// allowRoundTripper refuses a request to an undeclared destination before
+// the transport looks up or dials anything.
+type allowRoundTripper struct {
+	allow *Allowlist
+	next  http.RoundTripper
+}
+
+func (t allowRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.allow.AllowsURL(r.Context(), r.URL); err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close() // a RoundTripper always closes the body
+		}
+		return nil, err
+	}
+	return t.next.RoundTrip(r)
 }
