@@ -195,11 +195,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (gove
 	if err != nil {
 		return governance.Principal{}, err
 	}
-	return a.userPrincipal(ctx, c)
+	return a.UserPrincipal(ctx, c)
 }
 
-// userPrincipal turns validated claims into the principal of a person.
-func (a *Authenticator) userPrincipal(ctx context.Context, c Claims) (governance.Principal, error) {
+// UserPrincipal turns validated claims into the principal of a person,
+// reading the tenant's role assignments now (so a web session kept for
+// hours sees a revoked role at once). Errors: KindUnauthenticated for
+// app-only claims, and whatever the role source returns.
+func (a *Authenticator) UserPrincipal(ctx context.Context, c Claims) (governance.Principal, error) {
 	// An app-only token (client credentials) acts for no person: the user
 	// API's role checks would be meaningless for it, so it is refused here.
 	if !c.Delegated {

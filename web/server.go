@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -50,6 +51,22 @@ type Server struct {
 	// apiPatterns are the /api/v1 patterns registered, for the test that
 	// holds the OpenAPI document to them.
 	apiPatterns []string
+	// ui is the page layer, once UseUI added it.
+	ui *ui
+}
+
+// UseUI adds the pages (tabs, sign-in, help center) on top of the API. Call
+// it once, before Handler.
+func (s *Server) UseUI(u *UI) error {
+	if s.ui != nil {
+		return fmt.Errorf("web: UseUI called twice")
+	}
+	return s.registerUI(u)
+}
+
+// wantsHTML reports a browser navigation (as opposed to an API client).
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // New builds the server and registers its routes.
@@ -79,6 +96,11 @@ func (s *Server) routes() {
 		s.mux.Handle("POST /api/messages", s.opts.Bot)
 	}
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error {
+		if s.ui != nil && wantsHTML(r) && !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
+			s.ui.errorPage(w, r, governance.Errorf(governance.KindNotFound, "page_not_found",
+				"there is no page at %s; use the links above", r.URL.Path))
+			return nil
+		}
 		return governance.Errorf(governance.KindNotFound, "route_not_found",
 			"there is nothing at %s %s; see / for the available endpoints", r.Method, r.URL.Path)
 	})
@@ -98,10 +120,19 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Tracing != nil {
 		h = s.opts.Tracing.Middleware(h)
 	}
+	secure, login := false, ""
+	if s.ui != nil {
+		secure, login = s.ui.secure, s.ui.loginOr
+	}
+	h = securityHeaders(h, secure, login)
 	return telemetry.RequestIDMiddleware(h)
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
+	if s.ui != nil && wantsHTML(r) {
+		http.Redirect(w, r, "/app", http.StatusSeeOther)
+		return nil
+	}
 	links := map[string]string{"health": "/healthz", "readiness": "/readyz"}
 	if s.opts.Metrics != nil {
 		links["metrics"] = "/metrics"

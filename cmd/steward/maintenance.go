@@ -22,6 +22,18 @@ type storeMaintenanceWorker struct {
 }
 
 func (w *storeMaintenanceWorker) Work(ctx context.Context, _ *river.Job[storeMaintenanceArgs]) error {
+	// Ended web sessions first: they are rows the upkeep below then
+	// compacts away.
+	ids, err := w.db.TenantIDs(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, id := range ids {
+		if _, err := w.db.DeleteExpiredWebSessions(ctx, id, now); err != nil {
+			return err
+		}
+	}
 	return w.db.Maintain(ctx)
 }
 
