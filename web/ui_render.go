@@ -21,10 +21,10 @@ type pageTemplate struct{ t *template.Template }
 
 // templateFuncs are the helpers every template may use. They are pure.
 var templateFuncs = template.FuncMap{
-	"join":     strings.Join,
-	"lower":    strings.ToLower,
-	"contains": func(list []string, s string) bool { return containsString(list, s) },
-	"add":      func(a, b int) int { return a + b },
+	"join":       strings.Join,
+	"lower":      strings.ToLower,
+	"contains":   func(list []string, s string) bool { return containsString(list, s) },
+	"add":        func(a, b int) int { return a + b },
 	"stateLabel": func(s governance.RequestState) string { return stateLabel(s) },
 	"list": func(p Page, items []governance.Request) listData {
 		return listData{Page: p, Items: items}
