@@ -111,6 +111,8 @@ type UI struct {
 	TeamsAppID string
 	// DevOrganizations, in dev only, are offered on the sign-in page.
 	DevOrganizations []DevOrganization
+	// Admin are the admin center's own services (see admin_pages.go).
+	Admin *AdminServices
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -184,6 +186,10 @@ func (x *ui) routes() {
 	x.page("GET /app/approvals", x.authed(x.approvals))
 	x.page("GET /app/preferences", x.authed(x.preferences))
 	x.page("POST /app/preferences", x.authed(x.savePreferences))
+
+	// The Catalog tab (catalog_pages.go) and the admin center (admin*.go).
+	x.catalogRoutes()
+	x.adminRoutes()
 
 	// What the pages' scripts fetch (session-authenticated JSON).
 	x.page("GET /app/api/people", x.authedJSON(x.searchPeople))

@@ -1,0 +1,4 @@
+package web
+
+// uiFrenchAdmin: see uiFrench.
+var uiFrenchAdmin = map[string]string{}

@@ -1,0 +1,4 @@
+package web
+
+// uiFrenchCatalog: see uiFrench.
+var uiFrenchCatalog = map[string]string{}

@@ -1,0 +1,4 @@
+package web
+
+// uiFrenchPages: see uiFrench.
+var uiFrenchPages = map[string]string{}
