@@ -26,6 +26,7 @@ type services struct {
 	requests *governance.RequestService
 	api      *web.API
 	bot      http.Handler // nil when the bot is off
+	auth     *identity.Authenticator
 }
 
 // newRequestID makes request ids: "req-" and 16 random hex digits.
@@ -94,7 +95,7 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 		return nil, err
 	}
 	return &services{
-		graph: gc, creds: creds, requests: requests, bot: botp,
+		graph: gc, creds: creds, requests: requests, bot: botp, auth: auth,
 		api: &web.API{
 			Auth: auth, Requests: requests, Read: read,
 			Templates: governance.NewTemplateService(tx, governance.WithTeamReader(gc)), Roles: governance.NewRoleService(tx),
