@@ -44,6 +44,8 @@ type Options struct {
 	Faults             graph.FaultConfig
 	Seed               int64
 	Logger             *slog.Logger
+	// Recorder, when set, records every request Listen's server answers.
+	Recorder *Recorder
 }
 
 // Sim is a running simulator's state and services.
@@ -169,7 +171,11 @@ func Listen(addr string, opts Options) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	h := sim.Handler()
+	if opts.Recorder != nil {
+		h = opts.Recorder.Wrap(h)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			sim.log.Error("m365sim: serve", "err", err)
