@@ -173,22 +173,7 @@ func (a *app) close(ctx context.Context) {
 // then it stops HTTP first (no new work arrives), then the job queue (running
 // jobs finish), then closes everything else.
 func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
-	srv := web.New(web.Options{
-		Logger:  a.log,
-		Version: buildVersion(),
-		Checks: []web.Check{
-			{Name: "store", Ping: a.db.Ping},
-			{Name: "cache", Ping: a.cache.Ping},
-			{Name: "blobs", Ping: func(context.Context) error { return dirExists(a.cfg.BlobDir) }},
-		},
-		Metrics:      a.metrics,
-		Tracing:      a.tracing,
-		MetricsToken: a.cfg.MetricsToken,
-		API:          a.svc.api,
-		Bot:          a.svc.bot,
-	})
 	hs := &http.Server{
-		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -211,6 +196,32 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		hs.TLSConfig = tlsConfig(cert)
 		scheme = "https"
 	}
+	base := a.cfg.PublicURL
+	if base == "" {
+		base = scheme + "://" + displayAddr(ln.Addr())
+	}
+	srv := web.New(web.Options{
+		Logger:  a.log,
+		Version: buildVersion(),
+		Checks: []web.Check{
+			{Name: "store", Ping: a.db.Ping},
+			{Name: "cache", Ping: a.cache.Ping},
+			{Name: "blobs", Ping: func(context.Context) error { return dirExists(a.cfg.BlobDir) }},
+		},
+		Metrics:      a.metrics,
+		Tracing:      a.tracing,
+		MetricsToken: a.cfg.MetricsToken,
+		API:          a.svc.api,
+		Bot:          a.svc.bot,
+	})
+	// The pages need Steward's app registration (sign-in, tokens).
+	if a.cfg.AppID != "" {
+		if err := a.wireUI(srv, base); err != nil {
+			ln.Close()
+			return fmt.Errorf("web pages: %w", err)
+		}
+	}
+	hs.Handler = srv.Handler()
 	// Jobs start before the listener answers, so work accepted over HTTP is
 	// picked up; they stop after it, so no request enqueues into a stopped queue.
 	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -226,10 +237,6 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		errc <- hs.Serve(ln)
 	}()
 
-	base := a.cfg.PublicURL
-	if base == "" {
-		base = scheme + "://" + displayAddr(ln.Addr())
-	}
 	a.log.Info("steward ready", "addr", ln.Addr().String(), "url", base, "version", buildVersion(), "store", string(a.db.Engine()))
 	if ready != nil {
 		ready(base)

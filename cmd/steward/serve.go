@@ -92,6 +92,12 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 				a.log.Warn("the simulator cannot reach the bot", "err", err)
 			}
 		}
+		if sim != nil && cfg.AppID != "" {
+			// Sign-in comes back to this process, on whatever port it got.
+			if _, err := sim.Dir.AddRedirectURI(cfg.AppID, base+"/auth/callback"); err != nil {
+				a.log.Warn("the simulator cannot send sign-ins back", "err", err)
+			}
+		}
 		if cfg.DevMode {
 			fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, redactURL(cfg.DatabaseURL), cfg.KeyringFile)
@@ -99,6 +105,9 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 			fmt.Fprintf(env.stdout, "Steward %s is serving (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 		}
 		fmt.Fprintf(env.stdout, "  Service:   %s/\n", base)
+		if cfg.AppID != "" {
+			fmt.Fprintf(env.stdout, "  Tabs:      %s/app (sign in at %s/signin; help at %s/help)\n", base, base, base)
+		}
 		fmt.Fprintf(env.stdout, "  Health:    %s/healthz\n", base)
 		fmt.Fprintf(env.stdout, "  Readiness: %s/readyz\n", base)
 		fmt.Fprintf(env.stdout, "  Metrics:   %s/metrics\n", base)
