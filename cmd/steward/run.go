@@ -52,6 +52,7 @@ func commands() []command {
 		{name: "tenants", config: true, usage: "add --id ID --name NAME --entra-tenant-id GUID | list | credential --id ID --client-id GUID (--client-secret-file F | --certificate-file F)", summary: "Register customer tenants and store their Microsoft Graph app credentials.", run: runTenants},
 		{name: "manifest", config: true, usage: "--out FILE.zip --teams-app-id GUID [--version 1.0.0] [--valid-domain DOMAIN ...]", summary: "Build the Teams app package (manifest, French localization, icons) from the configuration, to upload to Teams.", run: runManifest},
 		{name: "crm", config: true, usage: "import --tenant ID --kind account|opportunity|contact --file FILE | search --tenant ID [--kind KIND] --query TEXT", summary: "Import CRM records (CSV or JSON) into the built-in connector the Teams messaging extension searches, and search them.", run: runCRM},
+		{name: "trust", config: true, usage: "[--format text|json|pac] [--pac-blocked RESULT]", summary: "Print the trust center of the configuration: every destination Steward connects to (the enforced egress allowlist), its Microsoft Graph permissions, the data it keeps, its TLS policy.", run: runTrust},
 		{name: "sim", summary: "Run the Microsoft 365 simulator (Entra ID, Graph, Bot Connector) on loopback, for development and tests.", run: runSim},
 		{name: "version", summary: "Print the version.", run: runVersion},
 	}

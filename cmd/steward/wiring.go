@@ -39,9 +39,14 @@ func newRequestID() string {
 // wire builds the services on the app's components and registers their
 // jobs; it runs before the queue starts.
 func (a *app) wire(ctx context.Context) (*services, error) {
-	// Every outgoing call leaves through the egress guard: no redirects, no
-	// private addresses (the loopback simulator is allowed in dev only).
-	egress := edge.Guard{AllowLoopback: a.cfg.DevMode}
+	// Every outgoing call leaves through the egress guard: declared
+	// destinations only (egress.go), no redirects, no private addresses (the
+	// loopback simulator is allowed in dev only).
+	allow, err := a.egressAllowlist()
+	if err != nil {
+		return nil, err
+	}
+	egress := edge.Guard{AllowLoopback: a.cfg.DevMode, Allow: allow}
 	creds := work.GraphCredentials{DB: a.db, Vault: a.vault}
 	gc, err := graph.New(graph.Options{
 		LoginURL: a.cfg.LoginURL, GraphURL: a.cfg.GraphURL, HTTPClient: egress.Client(0),
