@@ -1,4 +1,36 @@
 package governance
 
-// frenchPageFormats translates the messages of the sign-in flow and the tabs (web/ui*.go, identity/organization.go). See frenchFormats.
-var frenchPageFormats = map[string]string{}
+// frenchPageFormats translates the messages of the sign-in flow, the tabs
+// and the help center (web/ui*.go, web/help.go, identity/organization.go,
+// store/web_sessions.go, cmd/steward/wiring_ui.go). See frenchFormats.
+var frenchPageFormats = map[string]string{
+	"Microsoft Entra ID did not sign you in (%s): %s":                                                               "Microsoft Entra ID ne vous a pas connecté (%s)\u00a0: %s",
+	"Microsoft Entra ID knows no organization %q: check the address":                                                "Microsoft Entra ID ne connaît aucune organisation %q\u00a0: vérifiez l’adresse",
+	"a web session needs a tenant, a 64-hex id hash, a user, claims, a CSRF token and an expiry after its creation": "une session web a besoin d’un locataire, d’une empreinte d’identifiant de 64\u202fchiffres hexadécimaux, d’un utilisateur, de revendications, d’un jeton CSRF et d’une expiration postérieure à sa création",
+	"choose Approve or Reject":                                                                      "choisissez Approuver ou Refuser",
+	"choose English or French":                                                                      "choisissez l’anglais ou le français",
+	"choose a theme: automatic, light, dark or high contrast":                                       "choisissez un thème\u00a0: automatique, clair, sombre ou contraste élevé",
+	"editing requests is not available on this server":                                              "la modification des demandes n’est pas disponible sur ce serveur",
+	"enter your work email address (name@company.com) or your organization's domain":                "saisissez votre adresse e-mail professionnelle (nom@entreprise.com) ou le domaine de votre organisation",
+	"help guide %q: rename it to lowercase letters, digits and hyphens, such as getting-started.md": "guide d’aide %q\u00a0: renommez-le en lettres minuscules, chiffres et tirets, comme getting-started.md",
+	"help guide %s has no title: start it with a line such as \"# Requesting a team\"":              "le guide d’aide %s n’a pas de titre\u00a0: commencez-le par une ligne comme «\u00a0# Demander une équipe\u00a0»",
+	"help guide %s: %v":                 "guide d’aide %s\u00a0: %v",
+	"no such session":                   "cette session n’existe pas",
+	"search for at most 100 characters": "recherchez au plus 100\u202fcaractères",
+	"the form could not be read; reload the page and try again":                                                         "le formulaire n’a pas pu être lu\u202f; rechargez la page et réessayez",
+	"the form has expired or did not come from Steward; reload the page and try again":                                  "le formulaire a expiré ou ne vient pas de Steward\u202f; rechargez la page et réessayez",
+	"the form lacks the request version; reload the page and try again":                                                 "il manque au formulaire la version de la demande\u202f; rechargez la page et réessayez",
+	"the help center has no guide %q; see the list of guides":                                                           "le centre d’aide n’a pas de guide %q\u202f; consultez la liste des guides",
+	"the help center has no guides: add at least one .md file":                                                          "le centre d’aide n’a aucun guide\u00a0: ajoutez au moins un fichier .md",
+	"the sign-in answer has no code; start again from the sign-in page":                                                 "la réponse de connexion n’a pas de code\u202f; recommencez depuis la page de connexion",
+	"the sign-in expired or was already used; start again from the sign-in page":                                        "la connexion a expiré ou a déjà été utilisée\u202f; recommencez depuis la page de connexion",
+	"this request came from another site and was refused; reload the page and try again":                                "cette requête venait d’un autre site et a été refusée\u202f; rechargez la page et réessayez",
+	"this server has no help center":                                                                                    "ce serveur n’a pas de centre d’aide",
+	"this sign-in was not started in this browser, or took more than ten minutes; start again from the sign-in page":    "cette connexion n’a pas commencé dans ce navigateur, ou a pris plus de dix minutes\u202f; recommencez depuis la page de connexion",
+	"you signed in to another organization than the one you chose; start again and pick your own account":               "vous vous êtes connecté à une autre organisation que celle choisie\u202f; recommencez et choisissez votre propre compte",
+	"your organization does not use this Steward yet: ask your Microsoft 365 administrator to register it":              "votre organisation n’utilise pas encore ce Steward\u00a0: demandez à votre administrateur Microsoft 365 de l’inscrire",
+	"your organization is registered but its administrator has not finished setting Steward up (no app credential yet)": "votre organisation est inscrite mais son administrateur n’a pas fini de configurer Steward (pas encore d’identifiant d’application)",
+	"send the token in the \"token\" field of a JSON body (Content-Type application/json)":                              "envoyez le jeton dans le champ \"token\" d’un corps JSON (Content-Type application/json)",
+	"send the Teams single sign-on token in the \"token\" field of a JSON body":                                         "envoyez le jeton d’authentification unique de Teams dans le champ \"token\" d’un corps JSON",
+	"send a JSON body with the template id in \"template\" and the name in \"name\"":                                    "envoyez un corps JSON avec l’identifiant du modèle dans \"template\" et le nom dans \"name\"",
+}

@@ -300,7 +300,7 @@ func (x *ui) renderDetail(w http.ResponseWriter, r *http.Request, id, errMsg str
 // isApproverOf reports whether the request waits for p: it is in p's
 // approvals listing (the service decides; the page only asks).
 func (x *ui) isApproverOf(r *http.Request, p governance.Principal, id string) bool {
-	page := governance.Page{Limit: 200}
+	page := governance.Page{Limit: 100}
 	for range 5 {
 		res, err := x.api.Read.Approvals(r.Context(), p, page)
 		if err != nil {
@@ -500,7 +500,7 @@ func (x *ui) namePreview(w http.ResponseWriter, r *http.Request) error {
 		Fields   map[string]string `json:"fields"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		return governance.Errorf(governance.KindInvalid, "body_invalid", "send {\"template\": \"...\", \"name\": \"...\"} as JSON")
+		return governance.Errorf(governance.KindInvalid, "body_invalid", "send a JSON body with the template id in \"template\" and the name in \"name\"")
 	}
 	res, err := x.api.Read.PreviewName(r.Context(), v.p, in.Template, in.Name, in.Fields)
 	if err != nil {

@@ -147,7 +147,7 @@ func (x *ui) teamsSSO(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		return asJSON(governance.Errorf(governance.KindInvalid, "content_type_unsupported",
-			"send the token as JSON: {\"token\": \"...\"} with Content-Type: application/json"))
+			"send the token in the \"token\" field of a JSON body (Content-Type application/json)"))
 	}
 	var body struct {
 		Token  string `json:"token"`
@@ -155,7 +155,7 @@ func (x *ui) teamsSSO(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 32<<10)).Decode(&body); err != nil || body.Token == "" {
 		return asJSON(governance.Errorf(governance.KindInvalid, "sso_token_missing",
-			"send the Teams single sign-on token as {\"token\": \"...\"}"))
+			"send the Teams single sign-on token in the \"token\" field of a JSON body"))
 	}
 	c, err := x.Identity.FromToken(r.Context(), body.Token)
 	if err != nil {
