@@ -56,7 +56,9 @@ func (f *fakeSignIn) Organization(_ context.Context, hint string) (Organization,
 func (f *fakeSignIn) AuthorizeURL(tid string) string {
 	return "https://login.example/" + tid + "/oauth2/v2.0/authorize"
 }
-func (f *fakeSignIn) Scopes(client string) []string { return []string{"openid", "api://" + client + "/access_as_user"} }
+func (f *fakeSignIn) Scopes(client string) []string {
+	return []string{"openid", "api://" + client + "/access_as_user"}
+}
 
 func (f *fakeSignIn) Redeem(_ context.Context, tenantID, code, verifier, redirect string) (string, error) {
 	sum := sha256.Sum256([]byte(verifier))
