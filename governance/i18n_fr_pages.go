@@ -33,4 +33,5 @@ var frenchPageFormats = map[string]string{
 	"send the token in the \"token\" field of a JSON body (Content-Type application/json)":                              "envoyez le jeton dans le champ \"token\" d’un corps JSON (Content-Type application/json)",
 	"send the Teams single sign-on token in the \"token\" field of a JSON body":                                         "envoyez le jeton d’authentification unique de Teams dans le champ \"token\" d’un corps JSON",
 	"send a JSON body with the template id in \"template\" and the name in \"name\"":                                    "envoyez un corps JSON avec l’identifiant du modèle dans \"template\" et le nom dans \"name\"",
+	"this server publishes no trust center":                                                                             "ce serveur ne publie pas de centre de confiance",
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/trust"
 )
 
 // The pages are server-rendered with html/template; the little JavaScript
@@ -101,6 +102,8 @@ type UI struct {
 	People   PeopleSearch
 	// Help renders docs/*.md; nil hides the help center.
 	Help *HelpCenter
+	// Trust is the trust center built from the running configuration.
+	Trust *trust.Center
 	// PublicURL is the origin people reach Steward at (https://host or,
 	// in dev, http://127.0.0.1:8080): redirect URIs are built on it, and
 	// cookies are Secure when it is https.
@@ -172,6 +175,7 @@ func (x *ui) routes() {
 	x.page("GET /help", x.helpIndex)
 	x.page("GET /help/search", x.helpSearch)
 	x.page("GET /help/{slug}", x.helpPage)
+	x.trustRoutes()
 
 	// The tabs.
 	x.page("GET /app", x.authed(x.home))

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/docs"
+	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/governance"
+	"github.com/stewardhq/steward/trust"
 )
 
 // uiIdentity is the pages' SessionIdentity in tests: a token is the name
@@ -101,7 +103,17 @@ func newUIEnv(t *testing.T) *uiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.srv.UseUI(&UI{Sessions: e.db, Identity: fakeIdentity{apiPrincipals()}, SignIn: e.signin, People: fakePeople{},
+	tc, err := trust.New(trust.Inputs{
+		Destinations: []edge.Destination{
+			{Host: "graph.microsoft.com", Purpose: edge.PurposeGraph, Why: "creates teams", Setting: "graph_url"},
+			{Host: "res.cdn.office.net", Purpose: edge.PurposeTeamsCDN, Why: "TeamsJS", Direction: edge.DirectionBrowser},
+		},
+		GraphPermissions: trust.GraphPermissions(), TLS: edge.DescribeTLS(), Measures: trust.Measures(), Version: "test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.UseUI(&UI{Sessions: e.db, Trust: tc, Identity: fakeIdentity{apiPrincipals()}, SignIn: e.signin, People: fakePeople{},
 		Help: help, PublicURL: "http://steward.test", LoginURL: "https://login.example",
 		Now: func() time.Time { return e.now }}); err != nil {
 		t.Fatal(err)
@@ -458,6 +470,13 @@ func TestUIPagesAndHeaders(t *testing.T) {
 		{"/help/no-such-guide", 404, []string{"help_page_not_found"}},
 		{"/no/such/page", 404, []string{"Page not found"}},
 		{"/tabs/requests?id=req-1", 303, nil},
+		{"/trust", 200, []string{"Network flows", "<code>graph.microsoft.com (443, or 80 for http)</code>", "browsers only", "Team.Create", "TLS 1.2"}},
+		{"/trust?lang=fr", 200, []string{"Centre de confiance", "Flux réseau"}},
+		{"/trust/privacy", 200, []string{"self-hosted"}},
+		{"/trust/terms", 200, []string{"operated by your organization"}},
+		{"/trust/steward.pac", 200, []string{"function FindProxyForURL", `"graph.microsoft.com"`}},
+		{"/trust/steward-trust.json", 200, []string{`"graphPermissions"`}},
+		{"/trust/steward-trust.txt", 200, []string{"graph.microsoft.com"}},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			rec := alice.do(t, "GET", tt.path, nil, nil)

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/stewardhq/steward/docs"
 	"github.com/stewardhq/steward/governance"
 	"github.com/stewardhq/steward/graph"
 	"github.com/stewardhq/steward/identity"
+	"github.com/stewardhq/steward/trust"
 	"github.com/stewardhq/steward/web"
 )
 
@@ -26,11 +28,17 @@ func (a *app) wireUI(srv *web.Server, base string) error {
 	if err != nil {
 		return err
 	}
+	// The trust center describes this process as it runs: the same
+	// destinations the egress guard allows, generated at start.
+	tc, err := trustCenter(a.cfg, time.Now(), trust.DefaultPACBlocked)
+	if err != nil {
+		return fmt.Errorf("trust center: %w", err)
+	}
 	u := &web.UI{
 		Sessions: a.db, Identity: uiIdentity{a.svc.auth},
 		SignIn: uiSignIn{auth: a.svc.auth, graph: a.svc.graph, login: strings.TrimRight(a.cfg.LoginURL, "/")},
 		People: uiPeople{a.svc.graph}, Help: help, PublicURL: base, LoginURL: a.cfg.LoginURL,
-		TeamsAppID: a.cfg.TeamsAppID, Admin: admin,
+		TeamsAppID: a.cfg.TeamsAppID, Admin: admin, Trust: tc,
 	}
 	if a.cfg.DevMode {
 		ids, err := a.db.TenantIDs(context.Background())
