@@ -76,6 +76,9 @@ func TestUsers(t *testing.T) {
 		{"other tenant's user", "app-b", "/v1.0/users/" + alice.ID, 404, "Request_ResourceNotFound", nil},
 		{"tenant B lists its own", "app-b", "/v1.0/users", 200, "", []string{zed.ID}},
 		{"delegated without scope", "user-a", "/v1.0/users", 403, "Authorization_RequestDenied", nil},
+		{"me, delegated", "user-a", "/v1.0/me", 200, "", []string{alice.ID}},
+		{"me, app-only", "app-a", "/v1.0/me", 400, "BadRequest", nil},
+		{"me, without User.Read", "app-weak", "/v1.0/me", 400, "BadRequest", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

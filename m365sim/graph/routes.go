@@ -68,6 +68,7 @@ func (g *Graph) routes() *http.ServeMux {
 		m.Handle(pattern, g.endpoint(class, p, h))
 	}
 	// Users.
+	add("GET /v1.0/me", "", permMe, g.getMe)
 	add("GET /v1.0/users", "", permUserRead, g.listUsers)
 	add("GET /v1.0/users/{id}", "", permUserRead, g.getUser)
 	add("GET /v1.0/users/{id}/transitiveMemberOf", "", permGroupRead, g.listTransitiveMemberOf)
