@@ -34,4 +34,6 @@ var frenchPageFormats = map[string]string{
 	"send the Teams single sign-on token in the \"token\" field of a JSON body":                                         "envoyez le jeton d’authentification unique de Teams dans le champ \"token\" d’un corps JSON",
 	"send a JSON body with the template id in \"template\" and the name in \"name\"":                                    "envoyez un corps JSON avec l’identifiant du modèle dans \"template\" et le nom dans \"name\"",
 	"this server publishes no trust center":                                                                             "ce serveur ne publie pas de centre de confiance",
+	"your session has ended; sign in again":                                                                             "votre session a pris fin\u202f; reconnectez-vous",
+	"there is no page at %s; use the links above":                                                                       "il n’y a pas de page à l’adresse %s\u202f; utilisez les liens ci-dessus",
 }

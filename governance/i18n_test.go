@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -58,6 +59,10 @@ func TestFrenchTypography(t *testing.T) {
 				continue
 			}
 			prev, _ := utf8.DecodeLastRuneInString(french[:i])
+			// A colon between digits is a time of day (09:30), not punctuation.
+			if next, _ := utf8.DecodeRuneInString(french[i+1:]); r == ':' && unicode.IsDigit(prev) && unicode.IsDigit(next) {
+				continue
+			}
 			if prev != '\u00a0' && prev != '\u202f' {
 				t.Errorf("%q: %q needs a no-break space before it in %q", key, r, french)
 			}

@@ -45,3 +45,22 @@ func (c *Client) ClientID(ctx context.Context, tenantID string) (entraTenantID, 
 	}
 	return cred.EntraTenantID, cred.ClientID, nil
 }
+
+// meScope is the delegated permission GET /me needs.
+const meScope = "https://graph.microsoft.com/User.Read"
+
+// Me reads the signed-in user's own profile on their behalf: userToken
+// (an access token issued to Steward, from Teams SSO or the sign-in) is
+// exchanged on-behalf-of for a delegated Graph token with User.Read.
+func (c *Client) Me(ctx context.Context, tenantID, userToken string) (User, error) {
+	tok, err := c.OnBehalfOf(ctx, tenantID, userToken, meScope)
+	if err != nil {
+		return User{}, err
+	}
+	resp, err := c.Do(ctx, tenantID, Request{Method: "GET", Path: "/me", Query: url.Values{"$select": {userSelect}}, Token: tok})
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	return u, resp.Decode(&u)
+}

@@ -63,6 +63,12 @@ func (d Directory) Attributes(ctx context.Context, tenantID, userID string) (map
 	if err != nil {
 		return nil, Classify(err, "read user")
 	}
+	return AttributesOf(u), nil
+}
+
+// AttributesOf are u's directory attributes by naming-policy token, empty
+// ones left out.
+func AttributesOf(u User) map[string]string {
 	out := map[string]string{}
 	for k, v := range map[string]string{"Department": u.Department, "Company": u.CompanyName, "Office": u.OfficeLocation,
 		"City": u.City, "StateOrProvince": u.State, "CountryOrRegion": u.Country, "Title": u.JobTitle} {
@@ -70,5 +76,5 @@ func (d Directory) Attributes(ctx context.Context, tenantID, userID string) (map
 			out[k] = v
 		}
 	}
-	return out, nil
+	return out
 }

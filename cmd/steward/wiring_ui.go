@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func (a *app) wireUI(srv *web.Server, base string) error {
 		return fmt.Errorf("trust center: %w", err)
 	}
 	u := &web.UI{
-		Sessions: a.db, Identity: uiIdentity{a.svc.auth},
+		Sessions: a.db, Identity: uiIdentity{auth: a.svc.auth, graph: a.svc.graph, log: a.log.With("component", "web")},
 		SignIn: uiSignIn{auth: a.svc.auth, graph: a.svc.graph, login: strings.TrimRight(a.cfg.LoginURL, "/")},
 		People: uiPeople{a.svc.graph}, Help: help, PublicURL: base, LoginURL: a.cfg.LoginURL,
 		TeamsAppID: a.cfg.TeamsAppID, Admin: admin, Trust: tc,
@@ -56,9 +57,21 @@ func (a *app) wireUI(srv *web.Server, base string) error {
 	return srv.UseUI(u)
 }
 
-// uiIdentity keeps a session's validated claims and rebuilds the person
-// from them, with the roles of now.
-type uiIdentity struct{ auth *identity.Authenticator }
+// uiIdentity keeps a session's validated claims, and the person's own
+// directory attributes read on their behalf (Graph /me through the
+// on-behalf-of flow), and rebuilds the person from them with the roles of
+// now.
+type uiIdentity struct {
+	auth  *identity.Authenticator
+	graph *graph.Client
+	log   *slog.Logger
+}
+
+// keptSession is what a web session keeps.
+type keptSession struct {
+	Claims     identity.Claims   `json:"claims"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
 
 func (u uiIdentity) FromToken(ctx context.Context, raw string) (web.SessionClaims, error) {
 	c, err := u.auth.ValidateToken(ctx, raw)
@@ -69,7 +82,16 @@ func (u uiIdentity) FromToken(ctx context.Context, raw string) (web.SessionClaim
 		return web.SessionClaims{}, governance.Errorf(governance.KindUnauthenticated, "access_token_invalid",
 			"sign in again: the access token is not valid")
 	}
-	kept, err := json.Marshal(c)
+	k := keptSession{Claims: c}
+	// The profile fills the naming policy's tokens in the previews; a
+	// directory that refuses it (consent withdrawn) must not lock the
+	// person out, so sign-in goes on without it.
+	if me, err := u.graph.Me(ctx, c.StewardTenantID, raw); err == nil {
+		k.Attributes = graph.AttributesOf(me)
+	} else {
+		u.log.WarnContext(ctx, "could not read the signed-in user's profile on their behalf", "tenant_id", c.StewardTenantID, "err", err)
+	}
+	kept, err := json.Marshal(k)
 	if err != nil {
 		return web.SessionClaims{}, fmt.Errorf("keep claims: %w", err)
 	}
@@ -77,12 +99,17 @@ func (u uiIdentity) FromToken(ctx context.Context, raw string) (web.SessionClaim
 }
 
 func (u uiIdentity) Principal(ctx context.Context, kept []byte) (governance.Principal, error) {
-	var c identity.Claims
-	if err := json.Unmarshal(kept, &c); err != nil {
+	var k keptSession
+	if err := json.Unmarshal(kept, &k); err != nil || k.Claims.ObjectID == "" {
 		return governance.Principal{}, governance.Errorf(governance.KindUnauthenticated, "access_token_invalid",
 			"sign in again: the access token is not valid")
 	}
-	return u.auth.UserPrincipal(ctx, c)
+	p, err := u.auth.UserPrincipal(ctx, k.Claims)
+	if err != nil {
+		return governance.Principal{}, err
+	}
+	p.Attributes = k.Attributes
+	return p, nil
 }
 
 // uiSignIn is the browser sign-in against the configured Entra authority.
