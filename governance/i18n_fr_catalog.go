@@ -4,7 +4,7 @@ package governance
 var frenchCatalogFormats = map[string]string{
 	// web/catalog_pages.go
 	"the template form is larger than %d KiB; shorten the long lists or publish the template with the API (PUT /api/v1/templates/{id})": "le formulaire du modèle dépasse %d Kio\u202f; raccourcissez les longues listes ou publiez le modèle avec l’API (PUT /api/v1/templates/{id})",
-	"this page imports files of at most %d KiB; import larger templates with the API (POST /api/v1/templates/import, up to 1 MiB)":      "cette page importe des fichiers de %d Kio au plus\u202f; importez les modèles plus grands avec l’API (POST /api/v1/templates/import, jusqu’à 1 Mio)",
+	"import a template file of at most %d KiB (the limit of POST /api/v1/templates/import too)":                                         "importez un fichier de modèle de %d\u202fKio au plus (c’est aussi la limite de POST /api/v1/templates/import)",
 	"the form lacks the version of the template you edited; reload the page and try again":                                              "il manque au formulaire la version du modèle que vous avez modifiée\u202f; rechargez la page et réessayez",
 	"choose a template file exported from Steward (.json) to import":                                                                    "choisissez un fichier de modèle exporté de Steward (.json) à importer",
 	"the file could not be read; choose it again":                                                                                       "le fichier n’a pas pu être lu\u202f; choisissez-le de nouveau",

@@ -19,7 +19,7 @@ func (x *ui) catalogRoutes() {
 	x.page("GET /app/catalog", x.authed(x.catalogList))
 	x.page("GET /app/catalog/new", x.authed(x.catalogNew))
 	x.page("POST /app/catalog", formSizeLimit(x.authed(x.catalogCreate), formTooLarge))
-	x.page("POST /app/catalog/import", formSizeLimit(x.authed(x.catalogImport), importTooLarge))
+	x.page("POST /app/catalog/import", formSizeLimitN(maxImportUpload, x.authedLimit(maxImportUpload, x.catalogImport), importTooLarge))
 	x.page("GET /app/catalog/{id}", x.authed(x.catalogEdit))
 	x.page("POST /app/catalog/{id}", formSizeLimit(x.authed(x.catalogSave), formTooLarge))
 	x.page("POST /app/catalog/{id}/retire", formSizeLimit(x.authed(x.catalogRetire), formTooLarge))
@@ -35,8 +35,16 @@ const catalogHistory = 20
 // before authed reads it: cut off, the CSRF token would go missing and the
 // person would be told their form expired instead of that it is too big.
 func formSizeLimit(fn HandlerFunc, refuse func() error) HandlerFunc {
+	return formSizeLimitN(maxFormBody, fn, refuse)
+}
+
+// maxImportUpload is an imported template (the API's limit) with room for
+// the multipart envelope and the form's other fields.
+const maxImportUpload = maxImportBody + 64<<10
+
+func formSizeLimitN(limit int64, fn HandlerFunc, refuse func() error) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if r.ContentLength > maxFormBody {
+		if r.ContentLength > limit {
 			return refuse()
 		}
 		return fn(w, r)
@@ -50,7 +58,7 @@ func formTooLarge() error {
 
 func importTooLarge() error {
 	return governance.Errorf(governance.KindInvalid, "catalog_import_too_large",
-		"this page imports files of at most %d KiB; import larger templates with the API (POST /api/v1/templates/import, up to 1 MiB)", maxFormBody>>10)
+		"import a template file of at most %d KiB (the limit of POST /api/v1/templates/import too)", maxImportBody>>10)
 }
 
 // catalogNotice is the confirmation a redirect's ?done= asks for.

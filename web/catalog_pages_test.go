@@ -244,7 +244,7 @@ func TestCatalogPages(t *testing.T) {
 		{name: "import of an empty file", who: "catalog", method: "POST", path: "/app/catalog/import", upload: &upload{file: []byte{}}, status: 400,
 			contains: []string{"the file is empty"}},
 		{name: "import too large for the page", who: "catalog", method: "POST", path: "/app/catalog/import",
-			upload: &upload{file: exported, length: maxFormBody + 1}, status: 400, contains: []string{"catalog_import_too_large", "POST /api/v1/templates/import"}},
+			upload: &upload{file: exported, length: maxImportUpload + 1}, status: 400, contains: []string{"catalog_import_too_large", "POST /api/v1/templates/import"}},
 		{name: "an end user cannot import", who: "alice", method: "POST", path: "/app/catalog/import",
 			upload: &upload{file: exported, fields: map[string]string{"id": "alice-copy"}}, status: 403, contains: []string{"role_required"}},
 		{name: "import without the CSRF token", who: "catalog", method: "POST", path: "/app/catalog/import",

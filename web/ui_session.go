@@ -160,7 +160,10 @@ func visitorFrom(ctx context.Context) visitor {
 // authed wraps a page that needs a signed-in person: without a session it
 // sends the browser to sign in (and back here after); state-changing
 // requests are CSRF-checked.
-func (x *ui) authed(fn HandlerFunc) HandlerFunc {
+func (x *ui) authed(fn HandlerFunc) HandlerFunc { return x.authedLimit(maxFormBody, fn) }
+
+// authedLimit is authed for a post of up to limit bytes (file uploads).
+func (x *ui) authedLimit(limit int64, fn HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, err := x.visitorOf(r)
 		if err != nil {
@@ -175,7 +178,7 @@ func (x *ui) authed(fn HandlerFunc) HandlerFunc {
 			return nil
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if err := checkCSRF(r, v); err != nil {
 				return err
 			}
