@@ -352,6 +352,17 @@ async function optional(p, url, name) {
   return true;
 }
 
+// savePreferences submits the preferences form and waits for the page it
+// redirects to (the URL alone cannot tell: after the first save it already
+// ends in ?notice=saved).
+async function savePreferences(page) {
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/app/preferences');
+  await page.locator('main form button[type="submit"]').click();
+  await posted;
+  await page.waitForURL(/\/app\/preferences\?notice=saved/, { waitUntil: 'load' });
+  await page.waitForLoadState('load');
+}
+
 async function administrator(p) {
   const { page } = p;
   await visit(p, 'home');
@@ -397,7 +408,7 @@ async function administrator(p) {
   covered.push('/app/preferences');
   await visit(p, 'preferences');
   await page.check('input[name="lang"][value="fr"]');
-  await Promise.all([page.waitForURL(/notice=saved/), page.locator('main form button[type="submit"]').click()]);
+  await savePreferences(page);
   const lang = await page.evaluate(() => document.documentElement.lang);
   expect(lang === 'fr', `${p.label}: French: <html lang="fr">`, lang);
   const catalogNav = page.locator('header nav a[href="/app/catalog"]');
@@ -412,17 +423,20 @@ async function administrator(p) {
   if (english.length) notes.push(`French preferences page still shows English labels: ${english.join(', ')}`);
   await visit(p, 'preferences french');
   await page.check('input[name="theme"][value="dark"]');
-  await Promise.all([page.waitForURL(/notice=saved/), page.locator('main form button[type="submit"]').click()]);
+  await savePreferences(page);
   const theme = await page.evaluate(() => document.documentElement.dataset.theme);
   expect(theme === 'dark', `${p.label}: dark theme: <html data-theme="dark">`, theme);
-  // The page's background (the body's, else the root's when the body is
-  // transparent) is dark.
-  const bg = await page.evaluate(() => {
-    const b = getComputedStyle(document.body).backgroundColor;
-    return b === 'rgba(0, 0, 0, 0)' || b === 'transparent' ? getComputedStyle(document.documentElement).backgroundColor : b;
+  // Light text on a dark background: the body's text colour, and the
+  // first background set on the body or the root (transparent ones show
+  // the canvas, which color-scheme paints).
+  const look = await page.evaluate(() => {
+    const clear = (c) => c === 'rgba(0, 0, 0, 0)' || c === 'transparent';
+    const bgs = [document.body, document.documentElement].map((e) => getComputedStyle(e).backgroundColor).filter((c) => !clear(c));
+    return { fg: getComputedStyle(document.body).color, bg: bgs[0] || '', scheme: getComputedStyle(document.documentElement).colorScheme };
   });
-  const [r, g, b] = (bg.match(/[\d.]+/g) || [255, 255, 255]).map(Number);
-  expect(0.2126 * r + 0.7152 * g + 0.0722 * b < 80, `${p.label}: dark theme: the page background is dark (${bg})`, bg);
+  const lum = (c) => { const [r, g, b] = (c.match(/[\d.]+/g) || []).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  expect(lum(look.fg) > 150 && (look.bg ? lum(look.bg) < 80 : look.scheme.includes('dark')),
+    `${p.label}: dark theme: light text (${look.fg}) on a dark background (${look.bg || 'canvas, color-scheme ' + look.scheme})`, () => JSON.stringify(look));
   await visit(p, 'preferences french dark');
   await go(p, '/app');
   await visit(p, 'home french dark');
