@@ -210,20 +210,70 @@ func (x *ui) approvals(w http.ResponseWriter, r *http.Request) error {
 	if tab != "decided" {
 		tab = "pending"
 	}
-	res, err := x.api.Read.Approvals(r.Context(), v.p, page)
-	if err != nil {
-		return err
-	}
-	var items []governance.Request
-	for _, req := range res.Items {
-		if (req.State == governance.StatePending) == (tab == "pending") {
-			items = append(items, req)
+	var d requestListData
+	if tab == "pending" {
+		res, err := x.api.Read.Approvals(r.Context(), v.p, page)
+		if err != nil {
+			return err
 		}
+		d = requestListData{Items: res.Items, Next: nextQuery(res.Next, tab)}
+	} else {
+		items, err := x.decidedBy(r.Context(), v.p)
+		if err != nil {
+			return err
+		}
+		d = requestListData{Items: items}
 	}
+	d.Tab = tab
 	p := x.newPage(r, "", "approvals")
 	p.Title = p.T("Approvals")
-	p.Data = requestListData{Items: items, Next: nextQuery(res.Next, tab), Tab: tab}
+	p.Data = d
 	return x.render(w, "approvals", p)
+}
+
+// decisionActions are the audit actions a person's decision records.
+var decisionActions = map[string]bool{"request.decided": true, "request.stage_approved": true, "request.rejected": true}
+
+// decidedBy lists the requests p decided, most recent decision first (at
+// most listLimit), from p's own audit trail: the record of who decided
+// what, which no request listing keeps once a request moved on. Requests
+// p may no longer see are left out.
+func (x *ui) decidedBy(ctx context.Context, p governance.Principal) ([]governance.Request, error) {
+	var order []string
+	seen := map[string]bool{}
+	f := governance.AuditFilter{Action: "request.*", Limit: governance.AuditMaxLimit}
+	for range 20 { // at most 20,000 of p's request actions
+		events, err := x.api.Audit.Mine(ctx, p, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if decisionActions[e.Action] && e.SubjectType == "request" {
+				order = append(order, e.SubjectID)
+			}
+		}
+		if len(events) < f.Limit {
+			break
+		}
+		f.AfterSeq = events[len(events)-1].Seq
+	}
+	var out []governance.Request
+	for i := len(order) - 1; i >= 0 && len(out) < listLimit; i-- {
+		id := order[i]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		req, err := x.api.Read.Request(ctx, p, id)
+		if governance.IsKind(err, governance.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, req)
+	}
+	return out, nil
 }
 
 // pageParam reads the listing cursor (?before=RFC3339&beforeId=..., as

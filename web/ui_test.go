@@ -406,6 +406,11 @@ func TestUIRequestFlow(t *testing.T) {
 		if r := e.request(t, id); r.State == governance.StatePending {
 			t.Fatalf("still pending: %+v", r)
 		}
+		decided := bob.do(t, "GET", "/app/approvals?show=decided", nil, nil).Body.String()
+		pending := bob.do(t, "GET", "/app/approvals", nil, nil).Body.String()
+		if !strings.Contains(decided, "Borealis") || strings.Contains(pending, "Borealis") {
+			t.Fatalf("Borealis must move from Waiting for me to Decided:\n%s", decided)
+		}
 	})
 	t.Run("the requester cannot decide", func(t *testing.T) {
 		page := alice.do(t, "GET", "/app/requests/req-2", nil, nil).Body.String()
