@@ -221,7 +221,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 			return fmt.Errorf("web pages: %w", err)
 		}
 	}
-	hs.Handler = srv.Handler()
+	hs.Handler = a.frontDoor(srv.Handler())
 	// Jobs start before the listener answers, so work accepted over HTTP is
 	// picked up; they stop after it, so no request enqueues into a stopped queue.
 	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
