@@ -460,46 +460,47 @@ func (x *ui) editor() (RequestEditor, error) {
 	return e, nil
 }
 
-// editRequest applies an approver's changes (name, description) and
-// comment before they decide.
-func (x *ui) editRequest(w http.ResponseWriter, r *http.Request) error {
-	v := visitorFrom(r.Context())
+// editorAction runs act with the request editor and the version the
+// person saw, then redirects with notice (or shows why it was refused).
+func (x *ui) editorAction(w http.ResponseWriter, r *http.Request, notice string,
+	act func(ed RequestEditor, p governance.Principal, id string, version int64) error) error {
 	id := r.PathValue("id")
 	ed, err := x.editor()
 	if err != nil {
 		return err
 	}
 	version, err := formVersion(r)
+	if err == nil {
+		err = act(ed, visitorFrom(r.Context()).p, id, version)
+	}
 	if err != nil {
 		return x.afterAction(w, r, id, "", err)
 	}
-	name, desc := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("description"))
-	ch := governance.RequestChanges{Name: &name, Description: &desc}
-	if _, err := ed.Edit(r.Context(), v.p, id, version, ch); err != nil {
-		return x.afterAction(w, r, id, "", err)
-	}
-	if c := strings.TrimSpace(r.PostFormValue("comment")); c != "" {
-		if _, err := ed.Comment(r.Context(), v.p, id, c); err != nil {
-			return x.afterAction(w, r, id, "", err)
+	return x.afterAction(w, r, id, notice, nil)
+}
+
+// editRequest applies an approver's changes (name, description) and
+// comment before they decide.
+func (x *ui) editRequest(w http.ResponseWriter, r *http.Request) error {
+	return x.editorAction(w, r, "edited", func(ed RequestEditor, p governance.Principal, id string, version int64) error {
+		name, desc := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("description"))
+		if _, err := ed.Edit(r.Context(), p, id, version, governance.RequestChanges{Name: &name, Description: &desc}); err != nil {
+			return err
 		}
-	}
-	return x.afterAction(w, r, id, "edited", nil)
+		if c := strings.TrimSpace(r.PostFormValue("comment")); c != "" {
+			_, err := ed.Comment(r.Context(), p, id, c)
+			return err
+		}
+		return nil
+	})
 }
 
 // retryRequest starts a failed provisioning again (administrators).
 func (x *ui) retryRequest(w http.ResponseWriter, r *http.Request) error {
-	v := visitorFrom(r.Context())
-	id := r.PathValue("id")
-	ed, err := x.editor()
-	if err != nil {
+	return x.editorAction(w, r, "retried", func(ed RequestEditor, p governance.Principal, id string, version int64) error {
+		_, err := ed.RetryProvisioning(r.Context(), p, id, version)
 		return err
-	}
-	version, err := formVersion(r)
-	if err != nil {
-		return x.afterAction(w, r, id, "", err)
-	}
-	_, err = ed.RetryProvisioning(r.Context(), v.p, id, version)
-	return x.afterAction(w, r, id, "retried", err)
+	})
 }
 
 // requestStatus is what the request page polls while the request moves.

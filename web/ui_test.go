@@ -412,6 +412,32 @@ func TestUIRequestFlow(t *testing.T) {
 			t.Fatalf("Borealis must move from Waiting for me to Decided:\n%s", decided)
 		}
 	})
+	t.Run("the approver edits before deciding", func(t *testing.T) {
+		page := bob.do(t, "GET", "/app/requests/req-2", nil, nil).Body.String()
+		tok := csrfField.FindStringSubmatch(page)[1]
+		version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+		rec := bob.do(t, "POST", "/app/requests/req-2/edit", url.Values{"csrf": {tok}, "version": {version}, "name": {"Zephyr two"},
+			"description": {"Renamed"}, "comment": {"Clearer name"}}, nil)
+		if rec.Code != http.StatusSeeOther || !strings.HasSuffix(rec.Header().Get("Location"), "notice=edited") {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		r := e.request(t, "req-2")
+		if r.Requested != "Zephyr two" || r.Description != "Renamed" || len(r.Comments) != 1 {
+			t.Fatalf("request %+v", r)
+		}
+		// The version Bob saw is stale now: a second edit with it conflicts.
+		rec = bob.do(t, "POST", "/app/requests/req-2/edit", url.Values{"csrf": {tok}, "version": {version}, "name": {"Again"}}, nil)
+		if rec.Code != http.StatusConflict {
+			t.Fatalf("stale edit: %d", rec.Code)
+		}
+	})
+	t.Run("only administrators retry, and only failed requests", func(t *testing.T) {
+		tok := alice.csrf(t, "/app")
+		rec := alice.do(t, "POST", "/app/requests/req-1/retry", url.Values{"csrf": {tok}, "version": {"1"}}, nil)
+		if rec.Code < 400 {
+			t.Fatalf("retry by the requester: %d", rec.Code)
+		}
+	})
 	t.Run("the requester cannot decide", func(t *testing.T) {
 		page := alice.do(t, "GET", "/app/requests/req-2", nil, nil).Body.String()
 		if strings.Contains(page, "/decision") {
