@@ -20,11 +20,12 @@ const TLSMinVersion uint16 = tls.VersionTLS12
 const TLSPreferredVersion uint16 = tls.VersionTLS13
 
 // HSTSMaxAge is the Strict-Transport-Security max-age Steward sends over
-// HTTPS: two years, with includeSubDomains, as hstspreload.org asks.
+// HTTPS: two years, with includeSubDomains and preload, as hstspreload.org
+// asks of a domain submitted to the browsers' preload lists.
 const HSTSMaxAge = 2 * 365 * 24 * time.Hour
 
 // HSTSHeader is the Strict-Transport-Security value sent on HTTPS answers.
-const HSTSHeader = "max-age=63072000; includeSubDomains"
+const HSTSHeader = "max-age=63072000; includeSubDomains; preload"
 
 // TLS12CipherSuites are the suites offered with TLS 1.2, strongest AEADs
 // first. TLS 1.3's suites are not configurable in Go (all three are AEAD).
