@@ -51,7 +51,7 @@ func (c *Client) Batch(ctx context.Context, tenantID string, reqs []Request) ([]
 		var wait time.Duration
 		for start := 0; start < len(pending); start += MaxBatch {
 			chunk := pending[start:min(start+MaxBatch, len(pending))]
-			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, out, attempt+1 >= c.opts.MaxAttempts)
+			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, out, attempt > 0, attempt+1 >= c.opts.MaxAttempts)
 			if err != nil {
 				return nil, err
 			}
@@ -73,8 +73,9 @@ func (c *Client) Batch(ctx context.Context, tenantID string, reqs []Request) ([]
 }
 
 // batchOnce sends one envelope for the parts idx and fills out; it returns
-// the parts to send again and how long Graph asked us to wait.
-func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, out []BatchResult, last bool) ([]int, time.Duration, error) {
+// the parts to send again and how long Graph asked us to wait. Parts sent
+// again go ahead of first tries in the budget, as Do's retries do.
+func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, out []BatchResult, resent, last bool) ([]int, time.Duration, error) {
 	parts := make([]batchPart, len(idx))
 	for j, i := range idx {
 		r := reqs[i]
@@ -84,7 +85,7 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 		}
 		rel := u[len(c.base):]
 		class, team := classify(r.Method, c.relPath(u))
-		if _, err := c.budget.wait(ctx, tenantID, class, team); err != nil {
+		if _, err := c.budget.wait(ctx, tenantID, class, team, resent || r.Retry); err != nil {
 			return nil, 0, err
 		}
 		p := batchPart{ID: strconv.Itoa(j + 1), Method: r.Method, URL: rel}

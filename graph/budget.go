@@ -277,16 +277,19 @@ func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) 
 // promoteGuard keeps promotion away from tickets about to leave.
 const promoteGuard = 20 * time.Millisecond
 
-// ticket is a call waiting for its grant. A refund may move it earlier.
+// ticket is a call waiting for its grant. A refund may move it earlier, a
+// retry cutting in one slot later.
 type ticket struct {
 	at   time.Time
-	wake chan struct{} // receives when the grant moved earlier
+	wake chan struct{} // receives when the grant moved
 }
 
 // wait blocks until the call may leave and returns its grant. A call that
 // spends one budget only (no team) waits on a ticket, so a slot given back
-// in the current window goes to the first call in line at once.
-func (b *budget) wait(ctx context.Context, tenant, class, team string) (time.Time, error) {
+// in the current window goes to the first call in line at once. A call
+// ahead (a retry: it already had its turn once) takes the first place in
+// that line instead of the last.
+func (b *budget) wait(ctx context.Context, tenant, class, team string, ahead bool) (time.Time, error) {
 	t, d := b.reserve(tenant, class, team)
 	ks := b.keysFor(tenant, class, team)
 	if d <= 0 || len(ks) != 1 {
@@ -295,6 +298,9 @@ func (b *budget) wait(ctx context.Context, tenant, class, team string) (time.Tim
 	tk := &ticket{at: t, wake: make(chan struct{}, 1)}
 	b.mu.Lock()
 	w := b.window(ks[0].key)
+	if ahead {
+		w.cutIn(tk, b.now())
+	}
 	w.waiting = append(w.waiting, tk)
 	b.mu.Unlock()
 	defer func() {
@@ -310,7 +316,14 @@ func (b *budget) wait(ctx context.Context, tenant, class, team string) (time.Tim
 		select {
 		case <-timer.C:
 			b.mu.Lock()
+			armed := at
 			at = tk.at // a promotion may have moved it earlier meanwhile
+			if at.After(armed) {
+				// A retry cut in and moved this call back: the slot
+				// the timer was set for is the retry's now.
+				b.mu.Unlock()
+				continue
+			}
 			w.waiting = slices.DeleteFunc(w.waiting, func(x *ticket) bool { return x == tk })
 			b.mu.Unlock()
 			return at, nil
@@ -381,6 +394,39 @@ func (w *window) promote(now time.Time, limit int, span time.Duration) {
 		vacated, next.at = next.at, vacated
 		select {
 		case next.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// cutIn puts tk, just granted the last slot, at the head of the line: it
+// takes the earliest slot a waiting call holds, and every waiting call from
+// there on moves back one slot, the last into tk's. The slots granted stay
+// the same, only who spends them changes, so no window fills beyond its
+// limit; a call due within promoteGuard may already be leaving and keeps
+// its slot.
+func (w *window) cutIn(tk *ticket, now time.Time) {
+	guard := now.Add(promoteGuard)
+	var line []*ticket
+	for _, x := range w.waiting {
+		if x.at.After(guard) && x.at.Before(tk.at) {
+			line = append(line, x)
+		}
+	}
+	if len(line) == 0 {
+		return
+	}
+	slices.SortFunc(line, func(a, b *ticket) int { return a.at.Compare(b.at) })
+	last := tk.at
+	tk.at = line[0].at
+	for i, x := range line {
+		if i+1 < len(line) {
+			x.at = line[i+1].at
+		} else {
+			x.at = last
+		}
+		select {
+		case x.wake <- struct{}{}:
 		default:
 		}
 	}

@@ -128,7 +128,7 @@ func TestRefundPromotesTheNextCall(t *testing.T) {
 	done := make(chan time.Duration, 1)
 	start := time.Now()
 	go func() {
-		_, _ = b.wait(context.Background(), "t", classCreateTeam, "")
+		_, _ = b.wait(context.Background(), "t", classCreateTeam, "", false)
 		done <- time.Since(start)
 	}()
 	time.Sleep(50 * time.Millisecond) // the third call is waiting (about 1 s)
@@ -140,5 +140,75 @@ func TestRefundPromotesTheNextCall(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("the waiting call never left")
+	}
+}
+
+// TestRetryGoesAhead: a retry takes the slot of the first call in line and
+// that call moves back to the next slot (here the retry's own), so the
+// retry is not left for the end, the displaced call does not leave before
+// its new slot, and the slots granted stay the ones the limit allows.
+func TestRetryGoesAhead(t *testing.T) {
+	b := newBudget(Limits{CreateTeam: 1}, 0, time.Now)
+	first, _ := b.reserve("t", classCreateTeam, "")
+	type left struct{ grant, at time.Time }
+	queued, retried := make(chan left, 1), make(chan left, 1)
+	go func() {
+		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", false)
+		queued <- left{g, time.Now()}
+	}()
+	time.Sleep(100 * time.Millisecond) // the first try waits for the slot 1 s on
+	go func() {
+		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", true)
+		retried <- left{g, time.Now()}
+	}()
+	r, q := <-retried, <-queued
+	if want := first.Add(time.Second); !r.grant.Equal(want) {
+		t.Fatalf("the retry was granted %v after the first call, want 1s: the first slot in line", r.grant.Sub(first))
+	}
+	if want := first.Add(2 * time.Second); !q.grant.Equal(want) {
+		t.Fatalf("the call moved back was granted %v after the first call, want 2s: the retry's slot", q.grant.Sub(first))
+	}
+	if q.at.Before(q.grant) {
+		t.Fatalf("the call moved back left %v before its new slot", q.grant.Sub(q.at))
+	}
+	if r.at.Before(r.grant) {
+		t.Fatalf("the retry left %v before its slot", r.grant.Sub(r.at))
+	}
+}
+
+// TestCutInKeepsTheSlots: cutting in hands the same slots out again, in
+// order, and leaves alone a call about to leave.
+func TestCutInKeepsTheSlots(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return now.Add(time.Duration(ms) * time.Millisecond) }
+	cases := []struct {
+		name    string
+		waiting []int // the line's slots, ms after now
+		retry   int   // the slot the retry was granted
+		want    []int // the line's slots afterwards, in the same order
+		wantR   int   // the retry's slot afterwards
+	}{
+		{"empty line", nil, 500, nil, 500},
+		{"three in line", []int{100, 200, 300}, 400, []int{200, 300, 400}, 100},
+		{"one about to leave keeps its slot", []int{10, 200, 300}, 400, []int{10, 300, 400}, 200},
+		{"later calls are not moved", []int{100, 900}, 400, []int{400, 900}, 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &window{}
+			for _, ms := range tc.waiting {
+				w.waiting = append(w.waiting, &ticket{at: at(ms), wake: make(chan struct{}, 1)})
+			}
+			r := &ticket{at: at(tc.retry), wake: make(chan struct{}, 1)}
+			w.cutIn(r, now)
+			if !r.at.Equal(at(tc.wantR)) {
+				t.Errorf("retry at %v, want %d ms", r.at.Sub(now), tc.wantR)
+			}
+			for i, tk := range w.waiting {
+				if !tk.at.Equal(at(tc.want[i])) {
+					t.Errorf("call %d at %v, want %d ms", i, tk.at.Sub(now), tc.want[i])
+				}
+			}
+		})
 	}
 }

@@ -122,6 +122,12 @@ type Request struct {
 	// Token, when set, is a delegated token (from OnBehalfOf) used instead
 	// of the app-only one.
 	Token string
+	// Retry marks the caller's second try of a call whose first try's
+	// answer was lost (it looked, and the call had not been carried out).
+	// Like the client's own retries, it goes ahead of first tries waiting
+	// for the tenant's budget: it already waited its turn once, and
+	// sending it to the back of the line would leave it for the end.
+	Retry bool
 }
 
 // Response is a successful answer.
@@ -207,8 +213,9 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 			}
 		}
 		// The budget is spent last, so that waiting for a token never
-		// bunches up calls the budget had spread out.
-		granted, err := c.budget.wait(ctx, tenantID, class, team)
+		// bunches up calls the budget had spread out. A retry goes ahead
+		// of first tries (see Request.Retry).
+		granted, err := c.budget.wait(ctx, tenantID, class, team, r.Retry || attempt > 0)
 		if err != nil {
 			return nil, errors.Join(last, err)
 		}

@@ -27,6 +27,10 @@ type NewTeam struct {
 	GuestSettings     map[string]any
 	MessagingSettings map[string]any
 	FunSettings       map[string]any
+	// Retry is not sent: it says this creation is tried again after the
+	// answer to an earlier try was lost and a look found no team, so it
+	// goes ahead of first tries in the tenant's budget (Request.Retry).
+	Retry bool
 }
 
 // NewChannel is a channel to create.
@@ -149,7 +153,7 @@ var operationLocation = regexp.MustCompile(`/teams\('([^']+)'\)/operations\('([^
 // team's id and the async operation to wait for. An error wrapping
 // ErrUncertain means the team may exist: look for it before trying again.
 func (c *Client) CreateTeam(ctx context.Context, tenantID string, t NewTeam) (teamID, operationID string, err error) {
-	resp, err := c.Do(ctx, tenantID, Request{Method: http.MethodPost, Path: "/teams", Body: c.teamBody(t)})
+	resp, err := c.Do(ctx, tenantID, Request{Method: http.MethodPost, Path: "/teams", Body: c.teamBody(t), Retry: t.Retry})
 	if err != nil {
 		return "", "", err
 	}

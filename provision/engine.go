@@ -28,11 +28,11 @@ type Options struct {
 	// PollFirst and PollMax bound the wait between polls of a Teams
 	// operation (defaults 3 s and 15 s; it grows by a fifth each poll).
 	PollFirst, PollMax time.Duration
-	// LookupWait is how long to let Graph settle before looking for a team
-	// whose creation answer was lost (default 2 s, doubling after each
-	// fruitless look), and Lookups how many fruitless looks prove it was
-	// not created (default 3: 2 + 4 s after the loss; directory listings
-	// catch up within seconds).
+	// LookupWait is how long after losing the answer to a team's creation
+	// the first look for the team is due (default 2 s); each further look
+	// is due twice as long after the loss. Lookups is how many fruitless
+	// looks prove the team was not created (default 3: at 2, 4 and 8 s
+	// after the loss; directory listings catch up within seconds).
 	LookupWait time.Duration
 	Lookups    int
 	// MaxRecreations bounds how often a team whose Teams operation failed
@@ -97,9 +97,11 @@ func failf(format string, args ...any) error { return &permanent{fmt.Sprintf(for
 
 // Result is what one run achieved.
 type Result struct {
-	Done    bool          // the request left provisioning (completed, failed, or not ours)
-	Wait    time.Duration // not done: run again after this long
-	Created bool          // the team's creation has started (the rest is follow-up)
+	Done bool          // the request left provisioning (completed, failed, or not ours)
+	Wait time.Duration // not done: run again after this long
+	// Created: the team's creation has started, or may have (its answer
+	// was lost and the team is being looked for): the rest is follow-up.
+	Created bool
 }
 
 // run is the state of one run.
@@ -148,7 +150,7 @@ func (e *Engine) Run(ctx context.Context, tenantID, requestID string, attempt in
 	case err != nil:
 		return Result{}, err
 	case wait > 0:
-		return Result{Wait: wait, Created: r.cp.TeamID != ""}, nil
+		return Result{Wait: wait, Created: r.cp.TeamID != "" || !r.cp.LostAt.IsZero()}, nil
 	}
 	return Result{Done: true}, nil
 }
@@ -195,38 +197,75 @@ func (r *run) create(ctx context.Context) (time.Duration, error) {
 		return 0, nil
 	}
 	now := r.e.opts.Now()
+	retry := r.cp.Recreations > 0
 	if !r.cp.CreateStartedAt.IsZero() {
 		// A run started creating and did not learn the outcome: look
 		// before creating again.
+		if r.cp.LostAt.IsZero() {
+			// The run ended during the call (a lost answer records when
+			// it was lost): the looks count from now.
+			r.cp.LostAt, r.cp.Lookups = now, 0
+			r.cp.log(now, "create", "an earlier run did not learn whether the team was created; looking for it before creating it again")
+			return r.nextLook(now), r.save(ctx)
+		}
+		if d := r.nextLook(now); d > 0 {
+			return d, nil // woken early: the look is not due yet
+		}
 		id, err := r.lookup(ctx)
 		if err != nil {
 			return 0, err
 		}
 		if id != "" {
-			r.cp.TeamID, r.cp.Lookups = id, 0
+			r.cp.TeamID, r.cp.Lookups, r.cp.LostAt = id, 0, time.Time{}
 			r.cp.log(now, "create", "adopted team "+id+" created by an earlier run")
 			return 0, r.save(ctx)
 		}
-		if r.cp.Lookups++; r.cp.Lookups < r.e.opts.Lookups {
-			return r.e.opts.LookupWait << (r.cp.Lookups - 1), r.save(ctx)
+		// This look stands for every look due by now: a run that starts
+		// late looks once, as late as the last look would have.
+		for r.cp.Lookups < r.e.opts.Lookups && !r.lookAt(r.cp.Lookups).After(now) {
+			r.cp.Lookups++
 		}
+		if r.cp.Lookups < r.e.opts.Lookups {
+			return r.nextLook(now), r.save(ctx)
+		}
+		// Not created: this is its second try, which goes ahead of the
+		// first tries waiting for the tenant's POST /teams budget.
+		retry = true
 	}
-	r.cp.CreateStartedAt, r.cp.Lookups = now, 0
+	r.cp.CreateStartedAt, r.cp.Lookups, r.cp.LostAt = now, 0, time.Time{}
 	if err := r.save(ctx); err != nil {
 		return 0, err
 	}
-	team, op, err := r.e.graph.CreateTeam(ctx, r.tenant, newTeam(r.req, r.tpl))
+	nt := newTeam(r.req, r.tpl)
+	nt.Retry = retry
+	team, op, err := r.e.graph.CreateTeam(ctx, r.tenant, nt)
 	if errors.Is(err, graph.ErrUncertain) {
-		r.cp.log(now, "create", "the answer was lost; looking for the team before creating it again")
-		r.cp.Lookups = 0
-		return r.e.opts.LookupWait, r.save(ctx)
+		// The looks are scheduled from the loss, not from when the job
+		// runs again, so the first one is not late by a queue pick-up.
+		lost := r.e.opts.Now()
+		r.cp.LostAt = lost
+		r.cp.log(lost, "create", "the answer was lost; looking for the team before creating it again")
+		return r.nextLook(lost), r.save(ctx)
 	}
 	if err != nil {
 		return 0, graphFailure(err, "create the team")
 	}
+	// The polls count from Graph's answer, not from when the run began:
+	// the call may have waited seconds for the tenant's budget, and polls
+	// counted from before that wait come too early to find the team ready.
+	sent := r.e.opts.Now()
 	r.cp.TeamID, r.cp.OperationID, r.cp.Polls = team, op, 0
-	r.cp.log(now, "create", "team "+team)
-	return r.pollWait(now), r.save(ctx)
+	r.cp.log(sent, "create", "team "+team)
+	return r.pollWait(sent), r.save(ctx)
+}
+
+// lookAt is when look n (from 0) for a team whose creation answer was lost
+// is due: LookupWait after the loss, then twice and four times that.
+func (r *run) lookAt(n int) time.Time { return r.cp.LostAt.Add(r.e.opts.LookupWait << n) }
+
+// nextLook is the wait until the next look is due (0: due now).
+func (r *run) nextLook(now time.Time) time.Duration {
+	return max(0, r.lookAt(r.cp.Lookups).Sub(now))
 }
 
 // lookup finds a group with the request's display name created since the

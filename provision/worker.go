@@ -13,9 +13,10 @@ import (
 
 // Queues. A provisioning job starts in Queue, where runs wait for the
 // tenant's POST /teams budget while holding a worker; once the team is
-// being created, the rest (polls, mail alias, members, completion) runs in
-// FollowupQueue, so it never waits behind teams still queueing for their
-// creation slot.
+// being created, or the answer to its creation was lost, the rest (looks
+// for the team and, if it was not made, its second try; polls, mail alias,
+// members, completion) runs in FollowupQueue, so it never waits behind
+// teams still queueing for their creation slot.
 const (
 	Queue         = "provision"
 	FollowupQueue = "provision_followup"
@@ -92,8 +93,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[governance.ProvisionRe
 		return nil
 	}
 	if !res.Created {
-		return river.JobSnooze(res.Wait) // e.g. looking for a team whose answer was lost
+		return river.JobSnooze(res.Wait)
 	}
+	// A run whose creation answer was lost also moves on: snoozed here, it
+	// would be fetched after every first creation queued before it (River
+	// takes the oldest scheduled job first), so its looks and its second
+	// try would wait for the whole backlog; the follow-up queue runs them
+	// on time, and the second try goes ahead of first tries in the budget.
 	// Available at once: a follow-up that starts early waits for the
 	// checkpoint's next poll time by snoozing, which is finer-grained than
 	// a scheduled insert (River promotes scheduled jobs every 5 s). If this

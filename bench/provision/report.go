@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	simgraph "github.com/stewardhq/steward/m365sim/graph"
@@ -31,6 +32,12 @@ func report(c config, lim simgraph.Limits, r result, b naiveResult) {
 		fmt.Printf("          teams done by: 10 %% %.1f s, 50 %% %.1f s, 90 %% %.1f s, 99 %% %.1f s, all %.1f s\n", q(0.1), q(0.5), q(0.9), q(0.99), r.doneAt[len(r.doneAt)-1].Seconds())
 	}
 	fmt.Printf("          failed: %d, duplicated: %d, missing: %d\n", r.failed, r.duplicates, r.missing)
+	if len(r.slowest) > 0 {
+		fmt.Println("          the teams done last (seconds from the start):")
+	}
+	for _, t := range r.slowest {
+		fmt.Printf("            %s done at %.1f s: %s\n", t.id, t.doneAt.Seconds(), strings.Join(t.steps, "; "))
+	}
 	var classes []string
 	for k := range r.classRequests {
 		classes = append(classes, k)

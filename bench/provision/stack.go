@@ -94,6 +94,7 @@ type result struct {
 	classRequests       map[string]simgraph.ClassStats
 	faults              map[string]int64
 	doneAt              []time.Duration // when each request left provisioning, sorted
+	slowest             []slowTeam      // the teams done last, with their steps
 }
 
 // provisionAll inserts n approved requests with their jobs, starts the
@@ -156,6 +157,9 @@ func (st *stack) provisionAll(n int) (result, error) {
 		res.doneAt = append(res.doneAt, d)
 	}
 	slices.Sort(res.doneAt)
+	if res.slowest, err = st.slowest(ctx, start, done, 5); err != nil {
+		return res, err
+	}
 	// Duplicates: more than one group per requested name.
 	gs, err := st.sim.Dir.Groups(st.tid)
 	if err != nil {
