@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/store"
 )
 
@@ -55,6 +56,11 @@ type Config struct {
 	BotSecretFile           string
 	BotServiceURLs          []string
 	TeamsAppID              string
+
+	// Edge protections (cmd/steward/protect.go).
+	RateLimitPerIP   edge.Rate // zero: no per-IP rate limit
+	MaxInFlight      int       // 0: no in-flight limit
+	MaxInFlightPerIP int       // 0: no per-IP in-flight limit
 
 	// Filled in at start in dev with the simulator (not settings): the
 	// demo app's client secret and the simulator's connector service URL,
@@ -297,6 +303,23 @@ var settings = []setting{
 			c.SimulatorListen = v
 			return nil
 		}},
+	// Edge protections: rate limits and load shedding (cmd/steward/protect.go).
+	{key: "rate_limit_per_ip", serveDef: "50/s,burst=200", devDef: "off",
+		help: "Requests a client IP may make, as RATE/s,burst=N (e.g. 50/s,burst=200), or off. Health checks and the bot endpoint have buckets of their own, ten times larger. Shared by all replicas through redis_url when set. More gets 429 with Retry-After.",
+		set: func(c *Config, v string) error {
+			r, err := parseRate(v)
+			if err != nil {
+				return err
+			}
+			c.RateLimitPerIP = r
+			return nil
+		}},
+	{key: "max_in_flight", serveDef: "256", devDef: "256",
+		help: "Ordinary requests this replica serves at once (0: unbounded); health checks and the bot endpoint have a reserve of a quarter more. Past it a request waits up to 100 ms, then gets 503 with Retry-After.",
+		set:  intRangeSetter(func(c *Config) *int { return &c.MaxInFlight }, 0, 100000)},
+	{key: "max_in_flight_per_ip", serveDef: "64", devDef: "0",
+		help: "Requests one client IP may have in flight at once (0: unbounded), so slow requests from one address cannot take every slot. Past it: 503 with Retry-After.",
+		set:  intRangeSetter(func(c *Config) *int { return &c.MaxInFlightPerIP }, 0, 100000)},
 }
 
 func boolSetter(field func(*Config) *bool) func(*Config, string) error {
