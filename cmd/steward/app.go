@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -187,13 +186,11 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
 	}
 	scheme := "http"
-	if a.cfg.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCertFile, a.cfg.TLSKeyFile)
-		if err != nil {
+	if a.tlsOn() {
+		if hs.TLSConfig, err = a.serverTLS(); err != nil {
 			ln.Close()
-			return fmt.Errorf("load TLS key pair: %w", err)
+			return err
 		}
-		hs.TLSConfig = tlsConfig(cert)
 		scheme = "https"
 	}
 	base := a.cfg.PublicURL
@@ -222,6 +219,11 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		}
 	}
 	hs.Handler = a.frontDoor(srv.Handler())
+	redirect, err := a.redirectServer(ctx, base, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	// Jobs start before the listener answers, so work accepted over HTTP is
 	// picked up; they stop after it, so no request enqueues into a stopped queue.
 	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -236,6 +238,13 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 		}
 		errc <- hs.Serve(ln)
 	}()
+	if redirect != nil {
+		go func() {
+			if err := redirect.serve(); err != nil {
+				errc <- fmt.Errorf("HTTP redirect listener: %w", err)
+			}
+		}()
+	}
 
 	a.log.Info("steward ready", "addr", ln.Addr().String(), "url", base, "version", buildVersion(), "store", string(a.db.Engine()))
 	if ready != nil {
@@ -250,6 +259,9 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	if redirect != nil {
+		_ = redirect.hs.Shutdown(sctx)
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		a.log.Warn("HTTP shutdown incomplete", "err", err)
 	}
@@ -274,21 +286,6 @@ func dirExists(dir string) error {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
 	return nil
-}
-
-// tlsConfig is TLS 1.2+ with only ECDHE AEAD suites (Mozilla intermediate)
-// and modern curves; Go picks TLS 1.3 whenever the client can.
-func tlsConfig(cert tls.Certificate) *tls.Config {
-	return &tls.Config{
-		MinVersion:       tls.VersionTLS12,
-		Certificates:     []tls.Certificate{cert},
-		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
-		CipherSuites: []uint16{
-			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-		},
-	}
 }
 
 // displayAddr turns a wildcard listen address into one a browser can open.

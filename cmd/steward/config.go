@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +36,12 @@ type Config struct {
 	APIKeyPepperFile        string
 	TLSCertFile             string
 	TLSKeyFile              string
+	DevTLS                  bool
+	ACMEHosts               []string
+	HTTPRedirectListen      string
+	FrontDoorID             string
+	TrustedProxies          []netip.Prefix
+	AllowedHosts            []string
 	LogFormat               string
 	LogLevel                string
 	OTLPEndpoint            string
@@ -181,6 +188,63 @@ var settings = []setting{
 		set: pathSetter(func(c *Config) *string { return &c.TLSCertFile })},
 	{key: "tls_key_file", help: "PEM private key for tls_cert_file.",
 		set: pathSetter(func(c *Config) *string { return &c.TLSKeyFile })},
+	{key: "dev_tls", serveDef: "false", devDef: "false",
+		help: "Dev only: serve HTTPS on loopback with a certificate from a local CA that `steward dev` creates once in {data_dir}/tls (dev-ca.pem is the file to trust in a browser). Off: plain HTTP on loopback.",
+		set:  boolSetter(func(c *Config) *bool { return &c.DevTLS })},
+	{key: "acme_hosts",
+		help: "Host names to obtain certificates for with ACME (Let's Encrypt). Not built into this Steward (it needs golang.org/x/crypto/acme/autocert): setting it stops the start; use tls_cert_file and tls_key_file, renewed by certbot or cert-manager (Steward reloads them when they change).",
+		set: func(c *Config, v string) error {
+			c.ACMEHosts = splitList(v)
+			return nil
+		}},
+	{key: "http_redirect_listen",
+		help: "Production only: a second, plain-HTTP address (such as :80) that only redirects to HTTPS (308, same path) for the allowed hosts. Empty: no plain-HTTP listener.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+				return errors.New("expected host:port such as :80 or 0.0.0.0:80")
+			}
+			c.HTTPRedirectListen = v
+			return nil
+		}},
+	{key: "front_door_id",
+		help: "Azure Front Door profile's Front Door ID (a GUID). When set, every request must carry it in X-Azure-FDID or gets 403 front_door_id_mismatch; loopback health probes (/healthz, /readyz) are exempt.",
+		set:  guidSetter(func(c *Config) *string { return &c.FrontDoorID })},
+	{key: "trusted_proxies",
+		help: "Comma-separated CIDRs (or addresses) of the proxies in front of Steward (Front Door's AzureFrontDoor.Backend ranges, your load balancer). Only from these peers is X-Forwarded-For believed: the client IP is its rightmost address outside them. Empty: the client IP is the connection's peer.",
+		set: func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, part := range splitList(v) {
+				p, err := netip.ParsePrefix(part)
+				if err != nil {
+					a, aerr := netip.ParseAddr(part)
+					if aerr != nil {
+						return fmt.Errorf("%q: expected a CIDR such as 10.0.0.0/8 or an IP address", part)
+					}
+					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				}
+				if p.Bits() == 0 {
+					return fmt.Errorf("%q trusts every address, so any client could choose its own IP: list your proxies' ranges", part)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+			}
+			return nil
+		}},
+	{key: "allowed_hosts",
+		help: "Comma-separated host names (no port) requests may be addressed to; any other Host gets 421 host_not_allowed. Empty: public_url's host, plus localhost, 127.0.0.1 and ::1 in dev mode; with neither, any Host.",
+		set: func(c *Config, v string) error {
+			c.AllowedHosts = nil
+			for _, h := range splitList(v) {
+				h = strings.ToLower(strings.TrimSuffix(h, "."))
+				if !hostPattern.MatchString(h) && net.ParseIP(h) == nil {
+					return fmt.Errorf("%q: expected a host name such as steward.example.com or an IP address, without scheme or port", h)
+				}
+				c.AllowedHosts = append(c.AllowedHosts, h)
+			}
+			return nil
+		}},
 	{key: "log_format", serveDef: "json", devDef: "text", help: "Log format: json or text.",
 		set: oneOf(func(c *Config) *string { return &c.LogFormat }, "json", "text")},
 	{key: "log_level", serveDef: "info", devDef: "info", help: "Log level: debug, info, warn or error.",
@@ -531,7 +595,8 @@ func (c Config) checkCombinations() []string {
 		}
 	}
 	loopback := isLoopbackListen(c.Listen)
-	if c.TLSCertFile == "" && !loopback {
+	errs = append(errs, c.checkEdge(loopback)...)
+	if c.TLSCertFile == "" && !c.DevTLS && !loopback {
 		errs = append(errs, fmt.Sprintf("listen %q: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1): set tls_cert_file and tls_key_file, or listen on 127.0.0.1", c.Listen))
 	}
 	if c.TLSCertFile == "" && !c.DevMode {
