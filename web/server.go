@@ -120,11 +120,11 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Tracing != nil {
 		h = s.opts.Tracing.Middleware(h)
 	}
-	secure, login := false, ""
+	login := ""
 	if s.ui != nil {
-		secure, login = s.ui.secure, s.ui.loginOr
+		login = s.ui.loginOr
 	}
-	h = securityHeaders(h, secure, login)
+	h = securityHeaders(h, login)
 	return telemetry.RequestIDMiddleware(h)
 }
 

@@ -22,8 +22,9 @@ const TeamsJSOrigin = "https://res.cdn.office.net"
 // securityHeaders sets the headers every page and answer carries: a CSP
 // without inline script (pages load only their own scripts and TeamsJS),
 // framing limited to Steward and the Microsoft hosts, no sniffing, a
-// strict referrer policy, no powerful features, and HSTS over HTTPS.
-func securityHeaders(next http.Handler, secure bool, loginOrigin string) http.Handler {
+// strict referrer policy and no powerful features. HSTS is the edge's
+// (every HTTPS answer in production, never in dev).
+func securityHeaders(next http.Handler, loginOrigin string) http.Handler {
 	formAction := "'self'"
 	if loginOrigin != "" {
 		// The sign-in form's answer redirects to the Entra authority.
@@ -48,10 +49,6 @@ func securityHeaders(next http.Handler, secure bool, loginOrigin string) http.Ha
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		if secure {
-			// Two years, subdomains, preload: what hstspreload.org asks.
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload")
-		}
 		next.ServeHTTP(w, r)
 	})
 }

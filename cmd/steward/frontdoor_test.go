@@ -242,6 +242,9 @@ func TestDevTLS(t *testing.T) {
 		if !strings.HasPrefix(base, "https://127.0.0.1:") {
 			t.Fatalf("dev announced %s", base)
 		}
+		if out := stdoutOf(t, base); !strings.Contains(out, "TLS CA:    "+caFile) {
+			t.Fatalf("the banner does not say where the CA is:\n%s", out)
+		}
 		ca, err := os.ReadFile(caFile)
 		if err != nil {
 			t.Fatalf("no CA at %s: %v", caFile, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ func start(ctx context.Context, env *cmdEnv, args []string, dev bool) error {
 		if cfg.DevMode {
 			fmt.Fprintf(env.stdout, "Steward %s is running in dev mode (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 			fmt.Fprintf(env.stdout, "  Data:      %s (database %s, keyring %s)\n", cfg.DataDir, redactURL(cfg.DatabaseURL), cfg.KeyringFile)
+			if cfg.DevTLS {
+				fmt.Fprintf(env.stdout, "  TLS CA:    %s (trust it in your browser to open the https URLs below)\n", filepath.Join(devTLSDir(cfg), "dev-ca.pem"))
+			}
 		} else {
 			fmt.Fprintf(env.stdout, "Steward %s is serving (ready in %d ms).\n", buildVersion(), time.Since(began).Milliseconds())
 		}
