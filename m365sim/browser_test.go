@@ -101,7 +101,7 @@ func TestBrowserPages(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 160*time.Second)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "browser", "pages.mjs"))
 	cmd.Env = append(os.Environ(),

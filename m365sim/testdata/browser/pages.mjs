@@ -431,9 +431,9 @@ async function badRedirect(browser) {
 
 let browser;
 const deadline = setTimeout(() => {
-  fail('pages.mjs: timed out after 50 s');
+  fail('pages.mjs: timed out after 150 s');
   finish(1);
-}, 50000);
+}, 150000);
 
 function finish(code) {
   clearTimeout(deadline);
