@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"strconv"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
