@@ -378,8 +378,8 @@ var settings = []setting{
 			c.RateLimitPerIP = r
 			return nil
 		}},
-	{key: "max_in_flight", serveDef: "256", devDef: "256",
-		help: "Ordinary requests this replica serves at once (0: unbounded); health checks and the bot endpoint have a reserve of a quarter more. Past it a request waits up to 100 ms, then gets 503 with Retry-After.",
+	{key: "max_in_flight", serveDef: "256", devDef: "0",
+		help: "Ordinary requests this replica serves at once (0: unbounded, dev's default); health checks and the bot endpoint have a reserve of a quarter more. Past it a request waits up to 100 ms, then gets 503 with Retry-After.",
 		set:  intRangeSetter(func(c *Config) *int { return &c.MaxInFlight }, 0, 100000)},
 	{key: "max_in_flight_per_ip", serveDef: "64", devDef: "0",
 		help: "Requests one client IP may have in flight at once (0: unbounded), so slow requests from one address cannot take every slot. Past it: 503 with Retry-After.",

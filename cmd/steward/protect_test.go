@@ -53,7 +53,7 @@ func TestProtectSettings(t *testing.T) {
 		want Config // the three protect settings only
 		errs []string
 	}{
-		{"dev defaults", true, nil, Config{MaxInFlight: 256}, nil},
+		{"dev defaults: off", true, nil, Config{}, nil},
 		{"set", true, map[string]string{"STEWARD_RATE_LIMIT_PER_IP": "5/s,burst=10", "STEWARD_MAX_IN_FLIGHT": "0", "STEWARD_MAX_IN_FLIGHT_PER_IP": "3"},
 			Config{RateLimitPerIP: edge.Rate{PerSecond: 5, Burst: 10}, MaxInFlightPerIP: 3}, nil},
 		{"bad rate", true, map[string]string{"STEWARD_RATE_LIMIT_PER_IP": "lots"}, Config{}, []string{"rate_limit_per_ip (from STEWARD_RATE_LIMIT_PER_IP)", "RATE/s,burst=N"}},
