@@ -42,7 +42,14 @@ type Reader interface {
 	PreviewName(ctx context.Context, p governance.Principal, templateID, name string, fields map[string]string) (governance.NamingResult, error)
 }
 
-// API are the services behind /api/v1. Every field is required.
+// TenantRateLimit bounds what one tenant's principals may ask together
+// (edge.TenantLimiter). Errors: KindTooManyRequests.
+type TenantRateLimit interface {
+	Check(ctx context.Context, tenantID string) error
+}
+
+// API are the services behind /api/v1. Every field is required but
+// TenantLimit (nil: no per-tenant limit).
 type API struct {
 	Auth      Authenticator
 	Requests  RequestWorkflow
@@ -54,6 +61,9 @@ type API struct {
 	Webhooks  WebhookManager
 	APIKeys   KeyManager
 	Teams     TeamLifecycles
+	// TenantLimit, when set, is checked once the principal is known, for
+	// the API and the pages alike.
+	TenantLimit TenantRateLimit
 }
 
 // maxAPIBody bounds a JSON request body.
@@ -238,6 +248,9 @@ func (s *Server) registerAPI(a *API) {
 // (an oversized body) before the one adapter sees the rest.
 func apiErrors(w http.ResponseWriter, r *http.Request, a *API, h apiHandler) error {
 	p, err := a.Auth.Authenticate(r.Context(), r)
+	if err == nil && a.TenantLimit != nil {
+		err = a.TenantLimit.Check(r.Context(), p.TenantID)
+	}
 	if err == nil {
 		err = h(w, r, p)
 	}

@@ -102,6 +102,11 @@ func (x *ui) visitorOf(r *http.Request) (visitor, error) {
 	if err != nil {
 		return visitor{}, err
 	}
+	if x.api.TenantLimit != nil {
+		if err := x.api.TenantLimit.Check(r.Context(), s.TenantID); err != nil {
+			return visitor{}, err
+		}
+	}
 	now := x.Now()
 	if !s.Live(now) {
 		return visitor{}, nil

@@ -630,3 +630,36 @@ func errorTitles() []string {
 	}
 	return out
 }
+
+// TestTenantRateLimit: one organization's burst is refused with 429 on the
+// API and on the pages, while another organization goes on.
+func TestTenantRateLimit(t *testing.T) {
+	e := newUIEnv(t)
+	lim, err := edge.NewMemoryLimiter(edge.Rate{PerSecond: 0.001, Burst: 3}, edge.MemoryLimiterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.opts.API.TenantLimit = edge.TenantLimiter{Limiter: lim}
+	alice := e.browser()
+	alice.signIn(t, "alice@contoso.example", "alice") // signing in spends nothing
+	api := func(token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/v1/catalog", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+	codes := []int{api("alice").Code, api("bob").Code, alice.do(t, "GET", "/app", nil, nil).Code, api("bob").Code}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != 200 || codes[3] != http.StatusTooManyRequests {
+		t.Fatalf("contoso's codes %v, want 200 200 200 429 (a burst of 3 shared by its people and pages)", codes)
+	}
+	if rec := api("alice"); rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "rate_limited") {
+		t.Fatalf("429 without Retry-After or code: %v %s", rec.Header(), rec.Body)
+	}
+	if rec := alice.do(t, "GET", "/app", nil, nil); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("page: %d", rec.Code)
+	}
+	if rec := api("fabrikam-user"); rec.Code != 200 {
+		t.Fatalf("another organization is limited too: %d", rec.Code)
+	}
+}

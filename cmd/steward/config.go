@@ -66,6 +66,7 @@ type Config struct {
 
 	// Edge protections (cmd/steward/protect.go).
 	RateLimitPerIP   edge.Rate // zero: no per-IP rate limit
+	RateLimitTenant  edge.Rate // zero: no per-tenant rate limit
 	MaxInFlight      int       // 0: no in-flight limit
 	MaxInFlightPerIP int       // 0: no per-IP in-flight limit
 
@@ -368,6 +369,16 @@ var settings = []setting{
 			return nil
 		}},
 	// Edge protections: rate limits and load shedding (cmd/steward/protect.go).
+	{key: "rate_limit_per_tenant", serveDef: "200/s,burst=1000", devDef: "off",
+		help: "Requests one organization's people and API keys may make together, after sign-in, as RATE/s,burst=N, or off. Shared by all replicas through redis_url when set. More gets 429 with Retry-After.",
+		set: func(c *Config, v string) error {
+			r, err := parseRate(v)
+			if err != nil {
+				return err
+			}
+			c.RateLimitTenant = r
+			return nil
+		}},
 	{key: "rate_limit_per_ip", serveDef: "50/s,burst=200", devDef: "off",
 		help: "Requests a client IP may make, as RATE/s,burst=N (e.g. 50/s,burst=200), or off. Health checks and the bot endpoint have buckets of their own, ten times larger. Shared by all replicas through redis_url when set. More gets 429 with Retry-After.",
 		set: func(c *Config, v string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/stewardhq/steward/edge"
+	"github.com/stewardhq/steward/web"
 )
 
 // criticalRateFactor sizes the per-IP buckets of health checks and the bot
@@ -63,6 +64,19 @@ func (a *app) protectOptions() (edge.ProtectOptions, error) {
 		opts.Shedder = shed
 	}
 	return opts, nil
+}
+
+// tenantLimit is the per-organization limit the API and the pages apply
+// once they know who is asking; nil when rate_limit_per_tenant is off.
+func (a *app) tenantLimit() (web.TenantRateLimit, error) {
+	if a.cfg.RateLimitTenant == (edge.Rate{}) {
+		return nil, nil
+	}
+	l, err := a.limiter(a.cfg.RateLimitTenant)
+	if err != nil {
+		return nil, err
+	}
+	return edge.TenantLimiter{Limiter: l}, nil
 }
 
 // limiter is an in-process limiter at rate or, with redis_url, one shared

@@ -95,6 +95,10 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("API authentication: %w", err)
 	}
 	read := governance.NewReadService(reader, reader)
+	tenantLimit, err := a.tenantLimit()
+	if err != nil {
+		return nil, err
+	}
 	botp, err := a.wireBot(egress, gc, tx, requests, read, lifecycle)
 	if err != nil {
 		return nil, err
@@ -106,6 +110,7 @@ func (a *app) wire(ctx context.Context) (*services, error) {
 			Templates: governance.NewTemplateService(tx, governance.WithTeamReader(gc)), Roles: governance.NewRoleService(tx),
 			Audit: governance.NewAuditService(reader), Versions: read, Webhooks: hooks,
 			APIKeys: identity.NewKeyManager(a.db, pepper, identity.KeyManagerOptions{}), Teams: lifecycle,
+			TenantLimit: tenantLimit,
 		},
 	}, nil
 }
