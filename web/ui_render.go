@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,7 @@ type pageTemplate struct{ t *template.Template }
 // templateFuncs are the helpers every template may use. They are pure.
 var templateFuncs = template.FuncMap{
 	"join":       strings.Join,
-	"lower":      strings.ToLower,
-	"contains":   func(list []string, s string) bool { return containsString(list, s) },
+	"contains":   func(list []string, s string) bool { return slices.Contains(list, s) },
 	"add":        func(a, b int) int { return a + b },
 	"stateLabel": func(s governance.RequestState) string { return stateLabel(s) },
 	"list": func(p Page, items []governance.Request) listData {
@@ -305,14 +305,3 @@ func themeOf(r *http.Request) string {
 	}
 	return "auto"
 }
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -322,7 +322,13 @@ func (x *ui) renderDetail(w http.ResponseWriter, r *http.Request, id, errMsg str
 		return err
 	}
 	d := requestDetailData{Request: req, People: map[string]Person{}, Error: errMsg}
-	if t, err := x.api.Read.Template(r.Context(), v.p, req.TemplateID); err == nil {
+	// The version the request was made from decides who approves it; its
+	// approvers (and catalog managers) may read it, anyone else sees the
+	// current catalog entry's name.
+	if t, err := x.api.Versions.TemplateVersion(r.Context(), v.p, req.TemplateID, req.TemplateVersion); err == nil {
+		d.Template = &t
+		d.CanDecide = req.State == governance.StatePending && awaits(v.p, req, t.Policies.Approval)
+	} else if t, err := x.api.Read.Template(r.Context(), v.p, req.TemplateID); err == nil {
 		d.Template = &t
 	}
 	ids := append(append([]string{}, req.Owners...), req.Members...)
@@ -334,7 +340,6 @@ func (x *ui) renderDetail(w http.ResponseWriter, r *http.Request, id, errMsg str
 	live := req.State == governance.StatePending || req.State == governance.StateApproved || req.State == governance.StateProvisioning
 	d.Live = live
 	d.CanCancel = req.State == governance.StatePending && (req.RequesterID == v.p.ID || v.p.Has(governance.RoleAdministrator))
-	d.CanDecide = req.State == governance.StatePending && x.isApproverOf(r, v.p, req.ID)
 	d.CanRetry = req.State == governance.StateFailed && v.p.Has(governance.RoleAdministrator)
 	p := x.newPage(r, "", "requests")
 	p.Title = req.DisplayName
@@ -347,24 +352,14 @@ func (x *ui) renderDetail(w http.ResponseWriter, r *http.Request, id, errMsg str
 	return x.render(w, "request", p)
 }
 
-// isApproverOf reports whether the request waits for p: it is in p's
-// approvals listing (the service decides; the page only asks).
-func (x *ui) isApproverOf(r *http.Request, p governance.Principal, id string) bool {
-	page := governance.Page{Limit: 100}
-	for range 5 {
-		res, err := x.api.Read.Approvals(r.Context(), p, page)
-		if err != nil {
-			return false
+// awaits reports whether the request waits for p's decision now: p, or
+// one of p's groups, is among the current stage's approvers (or the
+// escalation approvers once escalated), as the Approvals listing selects.
+func awaits(p governance.Principal, req governance.Request, pol governance.ApprovalPolicy) bool {
+	for _, ref := range req.PendingFor(pol) {
+		if ref == p.ID || p.InGroup(ref) {
+			return true
 		}
-		for _, req := range res.Items {
-			if req.ID == id {
-				return req.State == governance.StatePending
-			}
-		}
-		if res.Next == nil {
-			return false
-		}
-		page.Before, page.BeforeID = res.Next.Before, res.Next.BeforeID
 	}
 	return false
 }

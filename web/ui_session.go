@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -179,7 +180,7 @@ func (x *ui) authedLimit(limit int64, fn HandlerFunc) HandlerFunc {
 				return governance.Errorf(governance.KindUnauthenticated, "session_required",
 					"your session has ended; sign in again")
 			}
-			http.Redirect(w, r, "/signin?return="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/signin?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
