@@ -24,12 +24,14 @@ const (
 	PurposeCRM       = "crm"
 	PurposeWebhooks  = "webhooks"
 	PurposeTelemetry = "telemetry"
+	// PurposeCertificates: the ACME certificate authority (acme_hosts).
+	PurposeCertificates = "tls-certificates"
 )
 
 // Purposes lists every purpose, in the order the trust center shows them.
 func Purposes() []string {
 	return []string{PurposeIdentity, PurposeGraph, PurposeBot, PurposeTeamsCDN, PurposeBilling,
-		PurposeSupport, PurposeCRM, PurposeWebhooks, PurposeTelemetry}
+		PurposeSupport, PurposeCRM, PurposeWebhooks, PurposeTelemetry, PurposeCertificates}
 }
 
 // Directions say who opens the connection to a destination.

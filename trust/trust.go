@@ -26,9 +26,12 @@ type Inputs struct {
 	GraphPermissions []Permission
 	Data             []DataCategory
 	TLS              edge.TLSPolicy
-	Measures         []Measure
-	GeneratedAt      time.Time
-	Version          string
+	// Certificates says where the HTTPS certificate comes from (ACME, the
+	// certificate files, the dev CA), for the TLS section; "" leaves it out.
+	Certificates string
+	Measures     []Measure
+	GeneratedAt  time.Time
+	Version      string
 	// PACBlocked is what the PAC file answers for undeclared hosts: a PAC
 	// result such as "PROXY 127.0.0.1:9" (a black hole, the default) or an
 	// inspecting proxy of the customer's.
@@ -118,6 +121,9 @@ func purposeText(purpose string) (title, description string) {
 			"The endpoints a tenant's administrators register to receive Steward's events. Only registered endpoints are reached, never a private address."
 	case edge.PurposeTelemetry:
 		return "Telemetry", "The OpenTelemetry collector the operator configured for traces."
+	case edge.PurposeCertificates:
+		return "TLS certificates (ACME)",
+			"The certificate authority Steward obtains and renews its HTTPS certificates from with ACME, when the operator set acme_hosts."
 	}
 	return purpose, ""
 }
@@ -149,8 +155,14 @@ type document struct {
 	Destinations     []Group        `json:"destinations"`
 	GraphPermissions []Permission   `json:"graphPermissions"`
 	Data             []DataCategory `json:"data"`
-	TLS              edge.TLSPolicy `json:"tls"`
+	TLS              tlsSection     `json:"tls"`
 	Measures         []Measure      `json:"measures"`
+}
+
+// tlsSection is the policy with where the certificate comes from.
+type tlsSection struct {
+	edge.TLSPolicy
+	Certificates string `json:"certificates,omitempty"`
 }
 
 // JSONSchema names the JSON shape; it changes only if a field changes
@@ -163,13 +175,13 @@ const JSONSchema = "https://steward.dev/schemas/trust-center/v1"
 // graphPermissions: [{type, name, justification, features, calls}],
 // data: [{key, title, accessed, cached, stored: [{table, holds, protection,
 // retention}]}], tls: {minVersion, preferredVersion, cipherSuitesTLS12,
-// cipherSuitesTLS13, curves, hsts}, measures: [{key, title, what, where}]}.
+// cipherSuitesTLS13, curves, hsts, certificates}, measures: [{key, title, what, where}]}.
 // The same inputs always give the same bytes.
 func (c *Center) JSON() ([]byte, error) {
 	doc := document{
 		Schema: JSONSchema, Version: c.in.Version, GeneratedAt: c.in.GeneratedAt.UTC(),
 		Destinations: nonNil(c.Groups()), GraphPermissions: nonNil(c.in.GraphPermissions), Data: nonNil(c.in.Data),
-		TLS: c.in.TLS, Measures: nonNil(c.in.Measures),
+		TLS: tlsSection{TLSPolicy: c.in.TLS, Certificates: c.in.Certificates}, Measures: nonNil(c.in.Measures),
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -238,6 +250,9 @@ func (c *Center) Text() string {
 	fmt.Fprintf(&b, "\nTLS\n  minimum %s, %s preferred\n  TLS 1.2 suites: %s\n  TLS 1.3 suites: %s\n  key exchange: %s\n  HSTS: %s\n",
 		t.MinVersion, t.PreferredVersion, strings.Join(t.CipherSuites12, ", "), strings.Join(t.CipherSuites13, ", "),
 		strings.Join(t.Curves, ", "), t.HSTS)
+	if c.in.Certificates != "" {
+		fmt.Fprintf(&b, "  certificates: %s\n", c.in.Certificates)
+	}
 	b.WriteString("\nSECURITY MEASURES\n")
 	for _, m := range c.in.Measures {
 		fmt.Fprintf(&b, "\n%s (%s)\n  %s\n", m.Title, m.Where, m.What)

@@ -19,6 +19,10 @@ func (c *Center) Data() []DataCategory { return slices.Clone(c.in.Data) }
 // TLS is the TLS policy.
 func (c *Center) TLS() edge.TLSPolicy { return c.in.TLS }
 
+// Certificates says where the HTTPS certificate comes from; "" when the
+// configuration did not say.
+func (c *Center) Certificates() string { return c.in.Certificates }
+
 // Measures are the security measures.
 func (c *Center) Measures() []Measure { return slices.Clone(c.in.Measures) }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -38,6 +39,8 @@ type Config struct {
 	TLSKeyFile              string
 	DevTLS                  bool
 	ACMEHosts               []string
+	ACMEDirectoryURL        string
+	ACMEEmail               string
 	HTTPRedirectListen      string
 	FrontDoorID             string
 	TrustedProxies          []netip.Prefix
@@ -80,6 +83,10 @@ type Config struct {
 // teamsServiceURL is the Bot Connector service URL Teams hands out (its
 // regional paths, e.g. /amer/, sit under it).
 const teamsServiceURL = "https://smba.trafficmanager.net/"
+
+// letsEncryptDirectory is Let's Encrypt's production ACME directory, the
+// default certificate authority of acme_hosts.
+const letsEncryptDirectory = "https://acme-v02.api.letsencrypt.org/directory"
 
 // Microsoft's endpoints, used when no simulator stands in for them.
 const (
@@ -193,9 +200,39 @@ var settings = []setting{
 		help: "Dev only: serve HTTPS on loopback with a certificate from a local CA that `steward dev` creates once in {data_dir}/tls (dev-ca.pem is the file to trust in a browser). Off: plain HTTP on loopback.",
 		set:  boolSetter(func(c *Config) *bool { return &c.DevTLS })},
 	{key: "acme_hosts",
-		help: "Host names to obtain certificates for with ACME (Let's Encrypt). Not built into this Steward (it needs golang.org/x/crypto/acme/autocert): setting it stops the start; use tls_cert_file and tls_key_file, renewed by certbot or cert-manager (Steward reloads them when they change).",
+		help: "Production only: comma-separated host names to obtain and renew HTTPS certificates for with ACME (Let's Encrypt), instead of tls_cert_file. Each must be a DNS name (no IP address, no wildcard) that allowed_hosts or public_url names and that resolves to this server: the CA checks it on port 443 (tls-alpn-01) and, with http_redirect_listen on port 80, over HTTP (http-01). Certificates and the ACME account key are kept sealed in the database, shared by every replica.",
 		set: func(c *Config, v string) error {
-			c.ACMEHosts = splitList(v)
+			c.ACMEHosts = nil
+			for _, h := range splitList(v) {
+				c.ACMEHosts = append(c.ACMEHosts, strings.ToLower(strings.TrimSuffix(h, ".")))
+			}
+			return nil
+		}},
+	{key: "acme_directory_url", serveDef: letsEncryptDirectory,
+		help: "With acme_hosts: the ACME directory of the certificate authority (https). Default: Let's Encrypt's production directory; its staging directory (https://acme-staging-v02.api.letsencrypt.org/directory) issues untrusted certificates for trials.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+				return fmt.Errorf("expected the https URL of an ACME directory, such as %s", letsEncryptDirectory)
+			}
+			c.ACMEDirectoryURL = v
+			return nil
+		}},
+	{key: "acme_email",
+		help: "With acme_hosts: an e-mail address the certificate authority may write to about the ACME account (expiry warnings, policy changes). Empty: no contact.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				c.ACMEEmail = ""
+				return nil
+			}
+			a, err := mail.ParseAddress(v)
+			if err != nil || a.Address != v || a.Name != "" {
+				return errors.New("expected a bare e-mail address such as ops@example.com (no name, no mailto:)")
+			}
+			c.ACMEEmail = v
 			return nil
 		}},
 	{key: "http_redirect_listen",
@@ -607,10 +644,10 @@ func (c Config) checkCombinations() []string {
 	}
 	loopback := isLoopbackListen(c.Listen)
 	errs = append(errs, c.checkEdge(loopback)...)
-	if c.TLSCertFile == "" && !c.DevTLS && !loopback {
+	if c.TLSCertFile == "" && !c.DevTLS && len(c.ACMEHosts) == 0 && !loopback {
 		errs = append(errs, fmt.Sprintf("listen %q: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1): set tls_cert_file and tls_key_file, or listen on 127.0.0.1", c.Listen))
 	}
-	if c.TLSCertFile == "" && !c.DevMode {
+	if c.TLSCertFile == "" && len(c.ACMEHosts) == 0 && !c.DevMode {
 		errs = append(errs, "plain HTTP is dev-only: set tls_cert_file and tls_key_file, or run `steward dev` (or set dev_mode=true on a developer machine)")
 	}
 	if c.BotAllowUnauthenticated {

@@ -71,6 +71,12 @@ func egressDestinations(cfg Config) ([]edge.Destination, error) {
 		edge.Destination{Purpose: edge.PurposeWebhooks, Dynamic: true,
 			Why: "The webhook endpoints a tenant's administrators register (https, public addresses only); each is reachable once registered."},
 	)
+	if len(cfg.ACMEHosts) > 0 {
+		if err := add(cfg.ACMEDirectoryURL, edge.PurposeCertificates,
+			"The ACME certificate authority: registering Steward's ACME account, ordering and renewing the HTTPS certificates of acme_hosts.", "acme_directory_url"); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.OTLPEndpoint != "" {
 		if err := add(cfg.OTLPEndpoint, edge.PurposeTelemetry, "The OpenTelemetry collector traces are exported to.", "otlp_endpoint"); err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,12 +36,22 @@ func (a *app) frontDoor(h http.Handler) http.Handler {
 }
 
 // tlsOn reports whether the main listener serves HTTPS.
-func (a *app) tlsOn() bool { return a.cfg.TLSCertFile != "" || a.cfg.DevTLS }
+func (a *app) tlsOn() bool {
+	return a.cfg.TLSCertFile != "" || a.cfg.DevTLS || len(a.cfg.ACMEHosts) > 0
+}
 
 // serverTLS is the HTTPS listener's configuration: the edge policy with
-// the certificate files (reloaded when they change), made first from the
-// local dev CA when dev_tls is on.
+// the certificates of acme_hosts from the ACME CA, or else the certificate
+// files (reloaded when they change), made first from the local dev CA when
+// dev_tls is on.
 func (a *app) serverTLS() (*tls.Config, error) {
+	if len(a.cfg.ACMEHosts) > 0 {
+		certs, err := a.acme(nil)
+		if err != nil {
+			return nil, fmt.Errorf("HTTPS: %w", err)
+		}
+		return edge.ACMEServerTLSConfig(certs), nil
+	}
 	if a.cfg.DevTLS {
 		if err := a.useDevTLS(); err != nil {
 			return nil, err
@@ -79,12 +90,23 @@ func (a *app) redirectServer(ctx context.Context, base string, https net.Addr) (
 	} else if tcp, ok := https.(*net.TCPAddr); ok {
 		port = fmt.Sprint(tcp.Port)
 	}
+	opts := edge.RedirectOptions{AllowedHosts: a.cfg.allowedHosts(), HTTPSPort: port}
+	if len(a.cfg.ACMEHosts) > 0 {
+		// A manager of its own, on the same store cache as the HTTPS
+		// listener's: autocert leaves each http-01 answer in the cache, so
+		// this one (or another replica's) answers the CA. It never orders.
+		certs, err := a.acme(nil)
+		if err != nil {
+			return nil, fmt.Errorf("http_redirect_listen: %w", err)
+		}
+		opts.ACMEChallenge = certs.ChallengeHandler()
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPRedirectListen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (http_redirect_listen): %w", a.cfg.HTTPRedirectListen, err)
 	}
 	hs := &http.Server{
-		Handler:           edge.RedirectHandler(edge.RedirectOptions{AllowedHosts: a.cfg.allowedHosts(), HTTPSPort: port}),
+		Handler:           edge.RedirectHandler(opts),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -97,12 +119,65 @@ func (a *app) redirectServer(ctx context.Context, base string, https net.Addr) (
 	return &redirectListener{hs: hs, ln: ln}, nil
 }
 
+// acme is the ACME certificate source of acme_hosts: its calls to the CA
+// leave through client, or when client is nil through the egress guard
+// (which admits acme_directory_url's host, declared in egress.go); its
+// cache is the store's acme_cache, sealed with the keyring's KEK.
+func (a *app) acme(client *http.Client) (*edge.ACME, error) {
+	if client == nil {
+		allow, err := a.egressAllowlist()
+		if err != nil {
+			return nil, err
+		}
+		client = edge.Guard{Allow: allow}.Client(30 * time.Second)
+	}
+	return edge.NewACME(edge.ACMEOptions{
+		Hosts: a.cfg.ACMEHosts, DirectoryURL: a.cfg.ACMEDirectoryURL, Email: a.cfg.ACMEEmail,
+		HTTPClient: client, Cache: a.db.ACMECache(edge.NewACMESealer(a.keyring)),
+		HTTP01: a.cfg.HTTPRedirectListen != "", UserAgent: "steward/" + buildVersion(),
+	})
+}
+
+// checkACME holds the rules of acme_hosts and the settings that go with it.
+func (c Config) checkACME() []string {
+	if len(c.ACMEHosts) == 0 {
+		return nil
+	}
+	if c.DevMode {
+		return []string{"acme_hosts is production-only: a certificate authority cannot reach a developer machine; use dev_tls in dev"}
+	}
+	var errs []string
+	switch {
+	case c.TLSCertFile != "":
+		errs = append(errs, "acme_hosts and tls_cert_file both choose the certificate: keep one")
+	case c.DevTLS:
+		errs = append(errs, "acme_hosts and dev_tls both choose the certificate: keep one")
+	}
+	allowed := c.allowedHosts()
+	for _, h := range c.ACMEHosts {
+		switch {
+		case net.ParseIP(strings.Trim(h, "[]")) != nil:
+			errs = append(errs, fmt.Sprintf("acme_hosts %q is an IP address: certificates are obtained for DNS names only, such as steward.example.com", h))
+		case strings.HasPrefix(h, "*."):
+			errs = append(errs, fmt.Sprintf("acme_hosts %q is a wildcard: a wildcard certificate needs the dns-01 challenge, which Steward does not answer; list each host name", h))
+		case !hostPattern.MatchString(h) || !strings.Contains(h, "."):
+			errs = append(errs, fmt.Sprintf("acme_hosts %q: expected a fully qualified DNS name such as steward.example.com, without scheme or port", h))
+		case len(allowed) == 0:
+			errs = append(errs, fmt.Sprintf("acme_hosts %q: set public_url (https://%s) or allowed_hosts to name it, so that requests for it are accepted", h, h))
+		case !slices.Contains(allowed, h):
+			errs = append(errs, fmt.Sprintf("acme_hosts %q is not an allowed host (%s): requests for it would be refused, add it to allowed_hosts", h, strings.Join(allowed, ", ")))
+		}
+	}
+	if u, err := url.Parse(c.ACMEDirectoryURL); c.ACMEDirectoryURL == "" || err != nil || u.Scheme != "https" {
+		errs = append(errs, fmt.Sprintf("acme_directory_url %q: the ACME directory must be an https URL, such as %s", c.ACMEDirectoryURL, letsEncryptDirectory))
+	}
+	return errs
+}
+
 // checkEdge holds the rules of the HTTPS, redirect and front-door settings.
 func (c Config) checkEdge(loopback bool) []string {
 	var errs []string
-	if len(c.ACMEHosts) > 0 {
-		errs = append(errs, "acme_hosts: ACME needs golang.org/x/crypto/acme/autocert, which is not built into this Steward; use tls_cert_file and tls_key_file (renewed by certbot or cert-manager; Steward reloads them when they change)")
-	}
+	errs = append(errs, c.checkACME()...)
 	if c.DevTLS {
 		switch {
 		case !c.DevMode:
@@ -117,7 +192,7 @@ func (c Config) checkEdge(loopback bool) []string {
 		switch {
 		case c.DevMode:
 			errs = append(errs, "http_redirect_listen is production-only: dev serves one loopback listener")
-		case c.TLSCertFile == "":
+		case c.TLSCertFile == "" && len(c.ACMEHosts) == 0:
 			errs = append(errs, "http_redirect_listen redirects to HTTPS: set tls_cert_file and tls_key_file too")
 		case c.HTTPRedirectListen == c.Listen:
 			errs = append(errs, "http_redirect_listen must differ from listen (the HTTPS address)")

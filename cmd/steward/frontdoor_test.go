@@ -45,7 +45,6 @@ func TestEdgeSettings(t *testing.T) {
 	}{
 		{"production with every edge setting", false, with(prod, "STEWARD_FRONT_DOOR_ID", testFDID, "STEWARD_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32,192.0.2.7",
 			"STEWARD_ALLOWED_HOSTS", "steward.example.com,Teams.Example.com.", "STEWARD_HTTP_REDIRECT_LISTEN", ":80"), ""},
-		{"ACME is not built in", false, with(prod, "STEWARD_ACME_HOSTS", "steward.example.com"), "acme_hosts: ACME needs golang.org/x/crypto/acme/autocert, which is not built into this Steward; use tls_cert_file"},
 		{"dev TLS in production", false, with(prod, "STEWARD_DEV_TLS", "true"), "dev_tls is dev-only"},
 		{"dev TLS beside certificate files", true, with(dev, "STEWARD_DEV_TLS", "true", "STEWARD_TLS_CERT_FILE", certFile, "STEWARD_TLS_KEY_FILE", keyFile), "dev_tls and tls_cert_file both choose the certificate"},
 		{"dev TLS off loopback", true, with(dev, "STEWARD_DEV_TLS", "true", "STEWARD_LISTEN", "0.0.0.0:8443"), "listen \"0.0.0.0:8443\" must be a loopback address"},

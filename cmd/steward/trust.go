@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/edge"
@@ -94,8 +95,27 @@ func trustCenter(cfg Config, now time.Time, pacBlocked string) (*trust.Center, e
 	}
 	return trust.New(trust.Inputs{
 		Destinations: dests, GraphPermissions: trust.GraphPermissions(), Data: trust.DataInventory(storedTables()),
-		TLS: edge.DescribeTLS(), Measures: trust.Measures(), GeneratedAt: now, Version: buildVersion(), PACBlocked: pacBlocked,
+		TLS: edge.DescribeTLS(), Certificates: certificateSource(cfg), Measures: trust.Measures(), GeneratedAt: now, Version: buildVersion(), PACBlocked: pacBlocked,
 	})
+}
+
+// certificateSource says, for the trust center's TLS section, where the
+// HTTPS listener's certificate comes from.
+func certificateSource(cfg Config) string {
+	switch {
+	case len(cfg.ACMEHosts) > 0:
+		how := "tls-alpn-01 on the HTTPS listener"
+		if cfg.HTTPRedirectListen != "" {
+			how += ", or http-01 on the plain-HTTP listener"
+		}
+		return fmt.Sprintf("obtained and renewed automatically with ACME from %s for %s (%s); the ACME account key and the certificates are kept sealed in the database",
+			cfg.ACMEDirectoryURL, strings.Join(cfg.ACMEHosts, ", "), how)
+	case cfg.TLSCertFile != "":
+		return "the operator's certificate files (tls_cert_file and tls_key_file), reloaded when they change"
+	case cfg.DevTLS:
+		return "a local development CA (dev_tls), trusted by nobody else"
+	}
+	return "none: plain HTTP, allowed only on loopback in dev"
 }
 
 // storedTables converts the store's declarations for the trust package,
