@@ -49,9 +49,19 @@ func (c *Client) Batch(ctx context.Context, tenantID string, reqs []Request) ([]
 	for attempt := 0; len(pending) > 0; attempt++ {
 		var again []int
 		var wait time.Duration
-		for start := 0; start < len(pending); start += MaxBatch {
-			chunk := pending[start:min(start+MaxBatch, len(pending))]
-			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, out, attempt > 0, attempt+1 >= c.opts.MaxAttempts)
+		for start := 0; start < len(pending); {
+			// An envelope holds at most MaxBatch parts, and no more on one
+			// budget than its limit allows at once: its parts arrive
+			// together.
+			n := min(MaxBatch, len(pending)-start)
+			calls := make([]call, n)
+			for j, i := range pending[start : start+n] {
+				calls[j] = c.callOf(reqs[i])
+			}
+			n = c.budget.together(tenantID, calls)
+			chunk := pending[start : start+n]
+			start += n
+			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, out, attempt+1 >= c.opts.MaxAttempts)
 			if err != nil {
 				return nil, err
 			}
@@ -72,11 +82,23 @@ func (c *Client) Batch(ctx context.Context, tenantID string, reqs []Request) ([]
 	return out, nil
 }
 
+// callOf is what a batch part spends (no class for a bad path: target
+// refuses it when the envelope is built).
+func (c *Client) callOf(r Request) call {
+	u, err := c.target(Request{Path: r.Path, Query: r.Query})
+	if err != nil {
+		return call{}
+	}
+	class, team := classify(r.Method, c.relPath(u))
+	return call{class, team}
+}
+
 // batchOnce sends one envelope for the parts idx and fills out; it returns
-// the parts to send again and how long Graph asked us to wait. Parts sent
-// again go ahead of first tries in the budget, as Do's retries do.
-func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, out []BatchResult, resent, last bool) ([]int, time.Duration, error) {
+// the parts to send again and how long Graph asked us to wait. The parts
+// are granted one send time together (reserveTogether).
+func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, out []BatchResult, last bool) ([]int, time.Duration, error) {
 	parts := make([]batchPart, len(idx))
+	calls := make([]call, len(idx))
 	for j, i := range idx {
 		r := reqs[i]
 		u, err := c.target(Request{Path: r.Path, Query: r.Query})
@@ -84,10 +106,7 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 			return nil, 0, err
 		}
 		rel := u[len(c.base):]
-		class, team := classify(r.Method, c.relPath(u))
-		if _, err := c.budget.wait(ctx, tenantID, class, team, resent || r.Retry); err != nil {
-			return nil, 0, err
-		}
+		calls[j] = c.callOf(r)
 		p := batchPart{ID: strconv.Itoa(j + 1), Method: r.Method, URL: rel}
 		if r.Body != nil {
 			b, err := json.Marshal(r.Body)
@@ -98,6 +117,11 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 			p.Headers = map[string]string{"Content-Type": "application/json"}
 		}
 		parts[j] = p
+	}
+	if _, d := c.budget.reserveTogether(tenantID, calls); d > 0 {
+		if err := sleep(ctx, d); err != nil {
+			return nil, 0, err
+		}
 	}
 	resp, err := c.Do(ctx, tenantID, Request{Method: http.MethodPost, Path: "/$batch",
 		Body: map[string]any{"requests": parts}, Idempotent: allIdempotent(reqs, idx)})

@@ -177,10 +177,19 @@ func (b *budget) window(key string) *window {
 
 // fits reports whether granting t keeps every window of length span
 // within limit: no limit+1 consecutive grants (t among them) may lie
-// closer than span.
-func (w *window) fits(t time.Time, limit int, span time.Duration) bool {
+// closer than span. It also keeps t at least span/(2·limit) from its
+// neighbours (pace): calls granted the same instant reach Graph as a
+// burst, queue behind one another there, and arrive spread over tens of
+// milliseconds in an order of their own, so the next window's first
+// arrivals could land inside this one's last; paced, each arrives alone.
+// The parts of one $batch are not paced (paced false): they travel in one
+// envelope and arrive together (reserveTogether).
+func (w *window) fits(t time.Time, limit int, span time.Duration, paced bool) bool {
 	g := w.granted
 	i, _ := slices.BinarySearchFunc(g, t, func(a, b time.Time) int { return a.Compare(b) })
+	if gap := pace(limit, span); paced && ((i > 0 && t.Sub(g[i-1]) < gap) || (i < len(g) && g[i].Sub(t) < gap)) {
+		return false
+	}
 	at := func(x int) time.Time { // the grants with t inserted at i
 		switch {
 		case x < i:
@@ -196,6 +205,13 @@ func (w *window) fits(t time.Time, limit int, span time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// pace is the least time between two grants of a window: half the even
+// spacing the limit allows, so a slot given back can still be reused
+// between two calls already granted.
+func pace(limit int, span time.Duration) time.Duration {
+	return span / time.Duration(2*limit)
 }
 
 // grant records t, keeping the grants sorted, and forgets those too old to
@@ -233,7 +249,7 @@ func (b *budget) keysFor(tenant, class, team string) []budgetKey {
 // and how long to wait for it: the earliest moment, now or later, at which
 // every budget the call spends has room. A slot given back by refund can
 // be taken by the next call, even ahead of calls already waiting.
-func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) {
+func (b *budget) reserve(tenant, class, team string, paced bool) (time.Time, time.Duration) {
 	ks := b.keysFor(tenant, class, team)
 	now := b.now()
 	if len(ks) == 0 {
@@ -246,9 +262,12 @@ func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) 
 	candidates := []time.Time{now}
 	for i, k := range ks {
 		ws[i] = b.window(k.key)
+		gap := pace(k.limit, span)
 		for _, g := range ws[i].granted {
-			if c := g.Add(span); c.After(now) {
-				candidates = append(candidates, c)
+			for _, c := range []time.Time{g.Add(span), g.Add(gap)} {
+				if c.After(now) {
+					candidates = append(candidates, c)
+				}
 			}
 		}
 	}
@@ -257,7 +276,7 @@ func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) 
 	for _, c := range candidates {
 		ok := true
 		for i, k := range ks {
-			if !ws[i].fits(c, k.limit, span) {
+			if !ws[i].fits(c, k.limit, span, paced) {
 				ok = false
 				break
 			}
@@ -274,6 +293,100 @@ func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) 
 	return t, t.Sub(now)
 }
 
+// call names what a call spends: its class and the team it touches.
+type call struct{ class, team string }
+
+// together is how many of calls, from the first, can share one send time:
+// as many as keep every budget they spend within its limit, at least one.
+func (b *budget) together(tenant string, calls []call) int {
+	count := map[string]int{}
+	for i, c := range calls {
+		for _, k := range b.keysFor(tenant, c.class, c.team) {
+			count[k.key]++
+			if count[k.key] > k.limit {
+				return max(1, i)
+			}
+		}
+	}
+	return len(calls)
+}
+
+// reserveTogether grants calls one send time, the earliest at which every
+// budget they spend has room for all of them, and returns it and how long
+// to wait for it. The parts of a $batch reach Graph together, so they are
+// granted together: granted one by one, the first ones would be recorded
+// earlier than they really arrive, and the next window would be reckoned
+// from the wrong moment.
+func (b *budget) reserveTogether(tenant string, calls []call) (time.Time, time.Duration) {
+	now := b.now()
+	type spent struct {
+		w     *window
+		limit int
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var spends []spent
+	for _, c := range calls {
+		for _, k := range b.keysFor(tenant, c.class, c.team) {
+			spends = append(spends, spent{b.window(k.key), k.limit})
+		}
+	}
+	if len(spends) == 0 {
+		return now, 0
+	}
+	span := time.Second + b.margin
+	candidates := []time.Time{now}
+	seen := map[*window]bool{}
+	for _, s := range spends {
+		if seen[s.w] {
+			continue
+		}
+		seen[s.w] = true
+		for _, g := range s.w.granted {
+			if c := g.Add(span); c.After(now) {
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	slices.SortFunc(candidates, timeCompare)
+	t := candidates[len(candidates)-1]
+	for _, c := range candidates {
+		placed, ok := 0, true
+		for _, s := range spends {
+			if !s.w.fits(c, s.limit, span, false) {
+				ok = false
+				break
+			}
+			s.w.insert(c)
+			placed++
+		}
+		for _, s := range spends[:placed] {
+			s.w.remove(c)
+		}
+		if ok {
+			t = c
+			break
+		}
+	}
+	for _, s := range spends {
+		s.w.grant(t, now, span)
+	}
+	b.gc(now)
+	return t, t.Sub(now)
+}
+
+// insert and remove add and take away one grant at t, tentatively.
+func (w *window) insert(t time.Time) {
+	i, _ := slices.BinarySearchFunc(w.granted, t, timeCompare)
+	w.granted = slices.Insert(w.granted, i, t)
+}
+
+func (w *window) remove(t time.Time) {
+	if i, ok := slices.BinarySearchFunc(w.granted, t, timeCompare); ok {
+		w.granted = slices.Delete(w.granted, i, i+1)
+	}
+}
+
 // promoteGuard keeps promotion away from tickets about to leave.
 const promoteGuard = 20 * time.Millisecond
 
@@ -284,13 +397,18 @@ type ticket struct {
 	wake chan struct{} // receives when the grant moved
 }
 
+// spend says how a call spends the budget: ahead, a retry (it already had
+// its turn once).
+type spend struct{ ahead bool }
+
 // wait blocks until the call may leave and returns its grant. A call that
 // spends one budget only (no team) waits on a ticket, so a slot given back
 // in the current window goes to the first call in line at once. A call
 // ahead (a retry: it already had its turn once) takes the first place in
 // that line instead of the last.
-func (b *budget) wait(ctx context.Context, tenant, class, team string, ahead bool) (time.Time, error) {
-	t, d := b.reserve(tenant, class, team)
+func (b *budget) wait(ctx context.Context, tenant, class, team string, how spend) (time.Time, error) {
+	ahead := how.ahead
+	t, d := b.reserve(tenant, class, team, true)
 	ks := b.keysFor(tenant, class, team)
 	if d <= 0 || len(ks) != 1 {
 		return t, sleep(ctx, d)
@@ -361,42 +479,80 @@ func (b *budget) refund(tenant, class, team string, t time.Time) {
 
 func timeCompare(a, b time.Time) int { return a.Compare(b) }
 
-// promote moves the calls in line up after a slot was given back: the
-// first waiting call takes the slot now if the window has room, the next
-// one takes the slot it left, and so on, so the whole line gains a slot
-// rather than one call gaining a few milliseconds.
+// promote moves the calls in line up after a slot was given back. The
+// slot lies in the past (the call was sent, then refused), so it frees
+// room only in the windows around it, and a line granted seconds ahead
+// can use that room only if all of it moves up: every waiting call's grant
+// is taken out and the line is granted again in order, each call the
+// earliest moment from now on at which the window has room. The new grants
+// are kept only if no call moves back. A call due within promoteGuard may
+// already be leaving (its timer fired, its goroutine not yet back) and
+// keeps its slot, so no two calls share one.
 func (w *window) promote(now time.Time, limit int, span time.Duration) {
-	vacated := now
-	// A ticket due within the guard may already be leaving (its timer
-	// fired, its goroutine not yet back): moving it would let two calls
-	// share its slot.
 	guard := now.Add(promoteGuard)
-	for {
-		var next *ticket
-		for _, tk := range w.waiting {
-			if tk.at.After(vacated) && tk.at.After(guard) && (next == nil || tk.at.Before(next.at)) {
-				next = tk
-			}
+	var line []*ticket
+	for _, tk := range w.waiting {
+		if tk.at.After(guard) {
+			line = append(line, tk)
 		}
-		if next == nil {
-			return
+	}
+	if len(line) == 0 {
+		return
+	}
+	slices.SortFunc(line, func(a, b *ticket) int { return a.at.Compare(b.at) })
+	for _, tk := range line {
+		w.remove(tk.at)
+	}
+	moved := make([]time.Time, 0, len(line))
+	for _, tk := range line {
+		t := w.earliest(now, limit, span)
+		if t.After(tk.at) || !w.fits(t, limit, span, true) {
+			break
 		}
-		i, ok := slices.BinarySearchFunc(w.granted, next.at, timeCompare)
-		if !ok {
-			return
+		w.insert(t)
+		moved = append(moved, t)
+	}
+	if len(moved) < len(line) {
+		// Someone would move back: keep the line as it was.
+		for _, t := range moved {
+			w.remove(t)
 		}
-		w.granted = slices.Delete(w.granted, i, i+1)
-		if !w.fits(vacated, limit, span) {
-			w.granted = slices.Insert(w.granted, i, next.at)
-			return
+		for _, tk := range line {
+			w.insert(tk.at)
 		}
-		w.grant(vacated, now, span)
-		vacated, next.at = next.at, vacated
+		return
+	}
+	for i, tk := range line {
+		if moved[i].Equal(tk.at) {
+			continue
+		}
+		tk.at = moved[i]
 		select {
-		case next.wake <- struct{}{}:
+		case tk.wake <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// earliest is the first moment from now on at which this window alone
+// has room for one more grant.
+func (w *window) earliest(now time.Time, limit int, span time.Duration) time.Time {
+	candidates := []time.Time{now}
+	gap := pace(limit, span)
+	for _, g := range w.granted {
+		for _, c := range []time.Time{g.Add(span), g.Add(gap)} {
+			if c.After(now) {
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	slices.SortFunc(candidates, timeCompare)
+	for _, c := range candidates {
+		if w.fits(c, limit, span, true) {
+			return c
+		}
+	}
+	return candidates[len(candidates)-1]
 }
 
 // cutIn puts tk, just granted the last slot, at the head of the line: it

@@ -162,3 +162,38 @@ func TestReadTeamThrottled(t *testing.T) {
 		t.Fatalf("throttled: %v", err)
 	}
 }
+
+// TestBatchKeepsATeamsLimit: ten reads of one team in one Batch go in
+// envelopes of at most four (Teams allows 4 requests a second on one
+// team, and an envelope's parts arrive together), a window apart, and
+// Graph throttles none of them.
+func TestBatchKeepsATeamsLimit(t *testing.T) {
+	lim := simgraph.DefaultLimits()
+	e := newSim(t, m365sim.Options{TeamOperationDelay: -1, GraphLimits: &lim}, graph.Options{})
+	owner := contosoUsers(t, e, 1)[0]
+	team := createReadyTeam(t, e, graph.NewTeam{DisplayName: "Busy", Visibility: "public", Members: []graph.NewMember{{UserID: owner, Owner: true}}})
+	time.Sleep(1100 * time.Millisecond) // the creation's calls leave the team's window
+	var reqs []graph.Request
+	for range 10 {
+		reqs = append(reqs, graph.Request{Method: "GET", Path: "/teams/" + team})
+	}
+	before, start := e.transport.total.Load(), time.Now()
+	res, err := e.client.Batch(context.Background(), "contoso", reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("part %d: %v", i, r.Err)
+		}
+	}
+	if n := e.transport.total.Load() - before; n != 3 {
+		t.Errorf("%d envelopes, want 3 (4 + 4 + 2)", n)
+	}
+	if d := time.Since(start); d < 2*time.Second {
+		t.Errorf("three envelopes of one team's reads took %v, want two windows at least", d)
+	}
+	if s := e.client.Stats(); s.Throttled != 0 {
+		t.Errorf("Graph throttled %d parts", s.Throttled)
+	}
+}

@@ -1,6 +1,9 @@
 package graph
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is the part of a directory user Steward reads.
 type User struct {
@@ -106,8 +109,33 @@ type Operation struct {
 	OperationType    string `json:"operationType"`
 	Status           string `json:"status"` // notStarted, inProgress, succeeded, failed
 	TargetResourceID string `json:"targetResourceId"`
-	Error            *struct {
+	// CreatedDateTime is when Graph accepted the operation and
+	// LastActionDateTime when it last changed: for a finished operation,
+	// when it finished. Both are Graph's clock.
+	// A timestamp Graph sends in a form Go cannot parse is left zero
+	// rather than failing the poll.
+	CreatedDateTime    time.Time `json:"-"`
+	LastActionDateTime time.Time `json:"-"`
+	Error              *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
+}
+
+// UnmarshalJSON reads an operation, its timestamps leniently: they only
+// tune polling, and a poll must not fail over their format.
+func (o *Operation) UnmarshalJSON(b []byte) error {
+	type plain Operation
+	var v struct {
+		plain
+		Created    string `json:"createdDateTime"`
+		LastAction string `json:"lastActionDateTime"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*o = Operation(v.plain)
+	o.CreatedDateTime, _ = time.Parse(time.RFC3339Nano, v.Created)
+	o.LastActionDateTime, _ = time.Parse(time.RFC3339Nano, v.LastAction)
+	return nil
 }

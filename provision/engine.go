@@ -27,6 +27,8 @@ type Workflow interface {
 type Options struct {
 	// PollFirst and PollMax bound the wait between polls of a Teams
 	// operation (defaults 3 s and 15 s; it grows by a fifth each poll).
+	// PollFirst is the first wait until the engine has learnt how long
+	// the tenant's creations take (see run.pollWait).
 	PollFirst, PollMax time.Duration
 	// LookupWait is how long after losing the answer to a team's creation
 	// the first look for the team is due (default 2 s); each further look
@@ -60,6 +62,7 @@ type Engine struct {
 	cps   Checkpoints
 	opts  Options
 	log   *slog.Logger
+	ops   *opTimes
 }
 
 // New builds an Engine.
@@ -85,7 +88,7 @@ func New(g *graph.Client, wf Workflow, cps Checkpoints, o Options) *Engine {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Engine{graph: g, wf: wf, cps: cps, opts: o, log: o.Logger}
+	return &Engine{graph: g, wf: wf, cps: cps, opts: o, log: o.Logger, ops: newOpTimes()}
 }
 
 // permanent is a failure no rerun can fix: the request is marked failed.
@@ -247,6 +250,16 @@ func (r *run) create(ctx context.Context) (time.Duration, error) {
 		r.cp.log(lost, "create", "the answer was lost; looking for the team before creating it again")
 		return r.nextLook(lost), r.save(ctx)
 	}
+	var refused *graph.Error
+	if errors.As(err, &refused) {
+		// Graph answered every try, and no answer was lost (that is
+		// ErrUncertain): a refusal (429, 503, 400...) means the team was not
+		// made, so a rerun creates it without looking for it first.
+		r.cp.CreateStartedAt = time.Time{}
+		if serr := r.save(ctx); serr != nil {
+			return 0, errors.Join(graphFailure(err, "create the team"), serr)
+		}
+	}
 	if err != nil {
 		return 0, graphFailure(err, "create the team")
 	}
@@ -317,6 +330,7 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 	}
 	switch op.Status {
 	case "succeeded":
+		r.e.ops.observe(r.tenant, op.CreatedDateTime, op.LastActionDateTime)
 		// The team's webUrl is the link people open it with (the
 		// completion card and the request carry it): one read, in the
 		// class Teams allows three times more of than creations.
@@ -350,22 +364,41 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 	return r.pollWait(now), r.save(ctx)
 }
 
-// pollWait is the wait before the next poll, growing by a fifth each
-// poll from PollFirst to PollMax; it is remembered, so a run that starts
-// early waits instead of polling.
+// pollWait is the wait before the next poll, remembered, so a run that
+// starts early waits instead of polling. Once the engine has seen how long
+// the tenant's team creations take (opTimes), the first poll comes just
+// after three in four of them were done, and later ones every fifth of that
+// time (at most PollFirst), growing by a fifth each poll up to PollMax.
+// Before that, the first poll is after PollFirst and the step is PollFirst.
 func (r *run) pollWait(now time.Time) time.Duration {
-	d := r.e.opts.PollFirst
-	for range r.cp.Polls {
-		d += d / 5
-		if d >= r.e.opts.PollMax {
-			d = r.e.opts.PollMax
-			break
+	first, step := r.e.opts.PollFirst, r.e.opts.PollFirst
+	if typ, ok := r.e.ops.typical(r.tenant); ok {
+		first = min(typ+typ/50+pollSlack, r.e.opts.PollMax)
+		step = min(max(typ/5, minPollStep), r.e.opts.PollFirst)
+	}
+	d := first
+	if r.cp.Polls > 0 {
+		d = step
+		for range r.cp.Polls - 1 {
+			d += d / 5
+			if d >= r.e.opts.PollMax {
+				d = r.e.opts.PollMax
+				break
+			}
 		}
 	}
 	r.cp.Polls++
 	r.cp.NextPollAt = now.Add(d)
 	return d
 }
+
+// pollSlack is added to the learnt first poll, for the operation's start
+// on Graph's side to lie a little before its answer reached Steward;
+// minPollStep bounds how often a team still being made is polled.
+const (
+	pollSlack   = 50 * time.Millisecond
+	minPollStep = 500 * time.Millisecond
+)
 
 // nickname gives the group the mailNickname the naming policy chose.
 func (r *run) nickname(ctx context.Context) (time.Duration, error) {

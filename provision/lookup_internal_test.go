@@ -45,6 +45,7 @@ func (c oneTenant) Credential(context.Context, string) (graph.Credential, error)
 // lookEnv is an engine on a hand-moved clock against the simulator.
 type lookEnv struct {
 	clock  *testenv.Clock
+	sim    *m365sim.Server
 	client *graph.Client
 	engine *Engine
 	owner  string
@@ -58,7 +59,7 @@ func newLookEnv(t *testing.T) *lookEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close(context.Background()) })
-	e := &lookEnv{clock: clock}
+	e := &lookEnv{clock: clock, sim: sim}
 	var cred graph.Credential
 	for _, tn := range sim.Dir.Tenants() {
 		if tn.DisplayName != "Contoso" {

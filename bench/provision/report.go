@@ -38,6 +38,9 @@ func report(c config, lim simgraph.Limits, r result, b naiveResult) {
 	for _, t := range r.slowest {
 		fmt.Printf("            %s done at %.1f s: %s\n", t.id, t.doneAt.Seconds(), strings.Join(t.steps, "; "))
 	}
+	if r.timeline != nil {
+		r.timeline.print()
+	}
 	var classes []string
 	for k := range r.classRequests {
 		classes = append(classes, k)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"time"
@@ -28,6 +29,7 @@ type stack struct {
 	client *graph.Client
 	creds  simCreds
 	sim    *m365sim.Server
+	tl     *timeline
 	tid    string
 	users  []string
 }
@@ -63,7 +65,8 @@ func newStack(ctx context.Context, c config, dir string, sim *m365sim.Server) (*
 	v := vault.New(st.db, st.db, kr, vault.Options{})
 	hooks := webhook.New(st.db, st.q, v, edge.Guard{AllowLoopback: true}.Client(10*time.Second), webhook.Options{DevMode: true, Logger: quiet()})
 	st.tx = work.New(st.db, st.q, hooks)
-	if st.client, err = graph.New(graph.Options{LoginURL: sim.LoginURL(), GraphURL: sim.GraphURL(), HTTPClient: httpClient,
+	st.tl = &timeline{next: &http.Transport{MaxIdleConnsPerHost: 256}, start: time.Now()}
+	if st.client, err = graph.New(graph.Options{LoginURL: sim.LoginURL(), GraphURL: sim.GraphURL(), HTTPClient: &http.Client{Transport: st.tl},
 		Credentials: st.creds, Logger: quiet(), Margin: c.margin}); err != nil {
 		return nil, err
 	}
@@ -95,6 +98,7 @@ type result struct {
 	faults              map[string]int64
 	doneAt              []time.Duration // when each request left provisioning, sorted
 	slowest             []slowTeam      // the teams done last, with their steps
+	timeline            *timeline       // POST /teams as they left
 }
 
 // provisionAll inserts n approved requests with their jobs, starts the
@@ -123,6 +127,7 @@ func (st *stack) provisionAll(n int) (result, error) {
 	}
 	fmt.Printf("steward: %d approved requests queued; provisioning...\n", n)
 	start := time.Now()
+	st.tl.begin()
 	if err := st.q.Start(context.WithoutCancel(ctx)); err != nil {
 		return result{}, err
 	}
@@ -153,6 +158,7 @@ func (st *stack) provisionAll(n int) (result, error) {
 		}
 	}
 	res.wall = time.Since(start)
+	res.timeline = st.tl
 	for _, d := range done {
 		res.doneAt = append(res.doneAt, d)
 	}
