@@ -72,3 +72,50 @@ func (c *ACMECache) Delete(ctx context.Context, name string) error {
 	_, err := c.db.writer.ExecContext(ctx, `DELETE FROM acme_cache WHERE name = $1`, name)
 	return classify("delete ACME cache entry", err)
 }
+
+// Reseal seals every entry again with the sealer's current key (after
+// `steward keys rotate`, under the new key-encryption key) and returns how
+// many it rewrote. An entry that autocert replaced meanwhile is left as it
+// is: the replacement was sealed with the current key already.
+func (c *ACMECache) Reseal(ctx context.Context) (int, error) {
+	rows, err := c.db.reader.QueryContext(ctx, `SELECT name, data FROM acme_cache ORDER BY name`)
+	if err != nil {
+		return 0, classify("list ACME cache entries", err)
+	}
+	type entry struct {
+		name   string
+		sealed []byte
+	}
+	var entries []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.name, &e.sealed); err != nil {
+			rows.Close()
+			return 0, classify("list ACME cache entries", err)
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, classify("list ACME cache entries", err)
+	}
+	n := 0
+	for _, e := range entries {
+		data, err := c.sealer.Open(ctx, e.name, e.sealed)
+		if err != nil {
+			return n, fmt.Errorf("store: ACME cache entry %q: %w", e.name, err)
+		}
+		resealed, err := c.sealer.Seal(ctx, e.name, data)
+		if err != nil {
+			return n, fmt.Errorf("store: ACME cache entry %q: %w", e.name, err)
+		}
+		res, err := c.db.writer.ExecContext(ctx, `UPDATE acme_cache SET data = $1 WHERE name = $2 AND data = $3`, resealed, e.name, e.sealed)
+		if err != nil {
+			return n, classify("reseal ACME cache entry", err)
+		}
+		if k, _ := res.RowsAffected(); k == 1 {
+			n++
+		}
+	}
+	return n, nil
+}

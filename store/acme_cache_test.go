@@ -65,6 +65,31 @@ func TestACMECache(t *testing.T) {
 					t.Fatalf("after replace: %q, %v", got, err)
 				}
 			})
+			t.Run("resealed after the keyring rotates", func(t *testing.T) {
+				if err := cache.Put(ctx, "steward.example.com", []byte("certificate")); err != nil {
+					t.Fatal(err)
+				}
+				newID, err := kr.Rotate()
+				if err != nil {
+					t.Fatal(err)
+				}
+				kekOf := func(name string) string { b := raw(name); return string(b[2 : 2+int(b[1])]) }
+				if kekOf("steward.example.com") == newID {
+					t.Fatal("sealed under the new key before it existed")
+				}
+				n, err := cache.Reseal(ctx)
+				if err != nil || n != 2 {
+					t.Fatalf("Reseal = %d, %v; want the 2 entries", n, err)
+				}
+				for _, name := range []string{"acme_account+key", "steward.example.com"} {
+					if k := kekOf(name); k != newID {
+						t.Errorf("%s sealed under %s after Reseal, want %s", name, k, newID)
+					}
+				}
+				if got, err := cache.Get(ctx, "steward.example.com"); err != nil || string(got) != "certificate" {
+					t.Fatalf("after Reseal: %q, %v", got, err)
+				}
+			})
 			t.Run("moved value does not open", func(t *testing.T) {
 				if err := cache.Put(ctx, "steward.example.com", []byte("certificate")); err != nil {
 					t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/telemetry"
 	"github.com/stewardhq/steward/vault"
@@ -15,7 +16,8 @@ const keysHelp = `steward keys: say what to do:
   init              create the keyring (key-encryption keys) if it does not exist
   status            list key-encryption keys and how many data keys each wraps
   rotate            add a new key-encryption key and re-wrap every tenant's data keys under it
-                    (secrets are not re-encrypted; running servers keep working)
+                    (secrets are not re-encrypted; running servers keep working); the ACME
+                    cache's entries are sealed again under it
   rotate-data-key --tenant ID
                     give one tenant a new data key for new secrets (old ones stay readable)`
 
@@ -93,6 +95,15 @@ func runKeys(ctx context.Context, env *cmdEnv, args []string) error {
 			return fmt.Errorf("re-wrap data keys (the new key is active; run `steward keys rotate` again to finish): %w", err)
 		}
 		fmt.Fprintf(env.stdout, "re-wrapped %d of %d data keys across %d tenants; secrets were not re-encrypted\n", rep.Rewrapped, rep.DataKeys, rep.Tenants)
+		// The ACME cache (account key, certificates) is sealed per entry
+		// under the KEK directly: seal it again under the new one.
+		n, err := db.ACMECache(edge.NewACMESealer(kr)).Reseal(ctx)
+		if err != nil {
+			return fmt.Errorf("reseal the ACME cache (the new key is active; run `steward keys rotate` again to finish): %w", err)
+		}
+		if n > 0 {
+			fmt.Fprintf(env.stdout, "resealed %d ACME cache entries under the new key\n", n)
+		}
 		return nil
 	default: // rotate-data-key
 		if _, err := db.Tenant(ctx, *tenant); err != nil {
