@@ -105,7 +105,7 @@ func testACMEChallenge(t *testing.T, challenge string) {
 	// acme-tls/1 offered. (It would reach the CA through the egress guard
 	// without loopback, so the handshakes below use the same manager built
 	// on a guarded client that may reach Pebble on loopback.)
-	prod, err := a.serverTLS()
+	prod, err := a.serverTLS(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

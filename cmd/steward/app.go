@@ -187,7 +187,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 	}
 	scheme := "http"
 	if a.tlsOn() {
-		if hs.TLSConfig, err = a.serverTLS(); err != nil {
+		if hs.TLSConfig, err = a.serverTLS(ln.Addr()); err != nil {
 			ln.Close()
 			return err
 		}
@@ -218,7 +218,7 @@ func (a *app) serve(ctx context.Context, ready func(baseURL string)) error {
 			return fmt.Errorf("web pages: %w", err)
 		}
 	}
-	hs.Handler = a.frontDoor(srv.Handler())
+	hs.Handler = a.frontDoor(a.devCRLRoute(srv.Handler()))
 	redirect, err := a.redirectServer(ctx, base, ln.Addr())
 	if err != nil {
 		ln.Close()

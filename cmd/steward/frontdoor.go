@@ -43,8 +43,8 @@ func (a *app) tlsOn() bool {
 // serverTLS is the HTTPS listener's configuration: the edge policy with
 // the certificates of acme_hosts from the ACME CA, or else the certificate
 // files (reloaded when they change), made first from the local dev CA when
-// dev_tls is on.
-func (a *app) serverTLS() (*tls.Config, error) {
+// dev_tls is on (naming the CRL on the listener at addr).
+func (a *app) serverTLS(addr net.Addr) (*tls.Config, error) {
 	if len(a.cfg.ACMEHosts) > 0 {
 		certs, err := a.acme(nil)
 		if err != nil {
@@ -53,7 +53,7 @@ func (a *app) serverTLS() (*tls.Config, error) {
 		return edge.ACMEServerTLSConfig(certs), nil
 	}
 	if a.cfg.DevTLS {
-		if err := a.useDevTLS(); err != nil {
+		if err := a.useDevTLS(addr); err != nil {
 			return nil, err
 		}
 	}
