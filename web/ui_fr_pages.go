@@ -181,6 +181,7 @@ var uiFrenchPages = map[string]string{
 	"TLS 1.2 cipher suites":        "Suites de chiffrement TLS 1.2",
 	"TLS 1.3 cipher suites":        "Suites de chiffrement TLS 1.3",
 	"Key exchange groups":          "Groupes d’échange de clés",
+	"Certificates":                 "Certificats",
 	"Where":                        "Où",
 	"Privacy":                      "Confidentialité",
 	"Steward is self-hosted: the organization that runs this server decides where its data lives and who may reach it. This page lists, from the code, what Steward reads, keeps in memory and stores, and for how long.": "Steward est auto-hébergé\u00a0: l’organisation qui exploite ce serveur décide où vivent ses données et qui peut y accéder. Cette page liste, à partir du code, ce que Steward lit, garde en mémoire et stocke, et pour combien de temps.",
