@@ -25,20 +25,22 @@ type checkpoint struct {
 	CreateStartedAt time.Time `json:"createStartedAt,omitzero"`
 	// LostAt is when that call's answer was lost; the looks for the team
 	// are scheduled from it.
-	LostAt       time.Time `json:"lostAt,omitzero"`
-	Lookups      int       `json:"lookups,omitempty"` // fruitless look-ups since
-	TeamID       string    `json:"teamId,omitempty"`
-	OperationID  string    `json:"operationId,omitempty"`
-	Polls        int       `json:"polls,omitempty"`
-	NextPollAt   time.Time `json:"nextPollAt,omitzero"` // no poll before (a follow-up may start early)
-	TeamReady    bool      `json:"teamReady,omitempty"`
-	Recreations  int       `json:"recreations,omitempty"` // failed operations cleaned up
-	NicknameSet  bool      `json:"nicknameSet,omitempty"`
-	MembersAdded bool      `json:"membersAdded,omitempty"`
-	PictureSet   bool      `json:"pictureSet,omitempty"`
-	WebURL       string    `json:"webUrl,omitempty"`
-	Notes        []string  `json:"notes,omitempty"`
-	Steps        []stepLog `json:"steps,omitempty"`
+	LostAt      time.Time `json:"lostAt,omitzero"`
+	Lookups     int       `json:"lookups,omitempty"` // fruitless look-ups since
+	TeamID      string    `json:"teamId,omitempty"`
+	OperationID string    `json:"operationId,omitempty"`
+	Polls       int       `json:"polls,omitempty"`
+	NextPollAt  time.Time `json:"nextPollAt,omitzero"` // no poll before (a follow-up may start early)
+	TeamReady   bool      `json:"teamReady,omitempty"`
+	Recreations int       `json:"recreations,omitempty"` // failed operations cleaned up
+	NicknameSet bool      `json:"nicknameSet,omitempty"`
+	// NicknameTried: the alias was tried once while Teams made the team.
+	NicknameTried bool      `json:"nicknameTried,omitempty"`
+	MembersAdded  bool      `json:"membersAdded,omitempty"`
+	PictureSet    bool      `json:"pictureSet,omitempty"`
+	WebURL        string    `json:"webUrl,omitempty"`
+	Notes         []string  `json:"notes,omitempty"`
+	Steps         []stepLog `json:"steps,omitempty"`
 }
 
 type stepLog struct {

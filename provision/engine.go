@@ -309,7 +309,15 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 	}
 	now := r.e.opts.Now()
 	if r.cp.NextPollAt.After(now) {
-		return r.cp.NextPollAt.Sub(now), nil // woken early: Teams needs more time
+		// Woken early: Teams needs more time. Meanwhile the group exists,
+		// so its mail alias can be set while Teams works.
+		if err := r.nicknameEarly(ctx); err != nil {
+			return 0, err
+		}
+		if now = r.e.opts.Now(); r.cp.NextPollAt.After(now) {
+			return r.cp.NextPollAt.Sub(now), nil
+		}
+		// The try took until the poll was due: poll now.
 	}
 	if r.cp.OperationID == "" {
 		// Adopted after a lost answer: the team itself says when it is ready.
@@ -400,11 +408,39 @@ const (
 	minPollStep = 500 * time.Millisecond
 )
 
+// nicknameEarly tries once, while Teams is still making the team, to give
+// the group its mail alias, so that step is off the path to completion
+// (and so are its retries when Graph throttles it). The group is Graph's
+// from the moment POST /teams answered, but it may not have replicated
+// yet: any refusal leaves the alias to the nickname step, which runs
+// once the team is ready, as it always did.
+func (r *run) nicknameEarly(ctx context.Context) error {
+	if r.cp.NicknameSet || r.cp.NicknameTried || r.req.MailNickname == "" || r.cp.OperationID == "" {
+		return nil
+	}
+	r.cp.NicknameTried = true
+	err := r.setNickname(ctx)
+	var perm *permanent
+	switch {
+	case err == nil:
+		return nil // saved
+	case errors.As(err, &perm), ctx.Err() == nil:
+		r.cp.log(r.e.opts.Now(), "nickname", "not set while Teams works ("+err.Error()+"); set once the team is ready")
+		return r.save(ctx)
+	}
+	return err
+}
+
 // nickname gives the group the mailNickname the naming policy chose.
 func (r *run) nickname(ctx context.Context) (time.Duration, error) {
 	if r.cp.NicknameSet || r.req.MailNickname == "" {
 		return 0, nil
 	}
+	return 0, r.setNickname(ctx)
+}
+
+// setNickname sets the group's mail alias and records it, without saving.
+func (r *run) setNickname(ctx context.Context) error {
 	err := r.e.graph.UpdateGroup(ctx, r.tenant, r.cp.TeamID, map[string]any{"mailNickname": r.req.MailNickname})
 	var ge *graph.Error
 	switch {
@@ -413,11 +449,11 @@ func (r *run) nickname(ctx context.Context) (time.Duration, error) {
 		// alias Teams chose; say so rather than fail.
 		r.cp.Notes = append(r.cp.Notes, fmt.Sprintf("the mail alias %q was taken meanwhile; the team kept the one Teams chose", r.req.MailNickname))
 	case err != nil:
-		return 0, graphFailure(err, "set the team's mail alias")
+		return graphFailure(err, "set the team's mail alias")
 	}
 	r.cp.NicknameSet = true
 	r.cp.log(r.e.opts.Now(), "nickname", r.req.MailNickname)
-	return 0, r.save(ctx)
+	return r.save(ctx)
 }
 
 // picture uploads the template's picture as the team's photo. A picture

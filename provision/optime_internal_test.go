@@ -148,3 +148,54 @@ func TestRefusedCreationIsNotLookedFor(t *testing.T) {
 		})
 	}
 }
+
+// TestNicknameWhileTeamsWorks: the first follow-up run, while Teams is
+// still making the team, sets the group's mail alias, so the step is done
+// by the time the team is ready; a refusal then (here: no such group) is
+// noted and leaves the alias to the step after the team is ready, without
+// failing the request.
+func TestNicknameWhileTeamsWorks(t *testing.T) {
+	e := newLookEnv(t)
+	ctx := context.Background()
+	req := governance.Request{TenantID: "contoso", ID: "req-1", DisplayName: "Early alias", MailNickname: "earlyalias", Owners: []string{e.owner}}
+	r := &run{e: e.engine, tenant: "contoso", req: req}
+	if _, err := r.create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := e.client.Stats().Calls
+	wait, err := r.wait(ctx)
+	if err != nil || wait <= 0 {
+		t.Fatalf("wait = %v, %v; want to wait for the first poll", wait, err)
+	}
+	if !r.cp.NicknameSet || !r.cp.NicknameTried || r.cp.TeamReady {
+		t.Fatalf("checkpoint %+v: want the alias set before the team is ready", r.cp)
+	}
+	if calls := e.client.Stats().Calls - before; calls != 1 {
+		t.Fatalf("%d Graph calls, want 1 (the PATCH; no poll before it is due)", calls)
+	}
+	gs, err := e.client.GroupsWhere(ctx, "contoso", "mailNickname eq 'earlyalias'")
+	if err != nil || len(gs) != 1 || gs[0].ID != r.cp.TeamID {
+		t.Fatalf("groups with the alias: %+v, %v", gs, err)
+	}
+	// Once: a second early run does not try again.
+	before = e.client.Stats().Calls
+	if _, err := r.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if calls := e.client.Stats().Calls - before; calls != 0 {
+		t.Fatalf("%d Graph calls on the second early run, want 0", calls)
+	}
+
+	// Refused: the group is not there (not replicated yet, say).
+	r2 := &run{e: e.engine, tenant: "contoso", req: req, cp: checkpoint{TeamID: "00000000-0000-0000-0000-000000000000", OperationID: "op",
+		NextPollAt: e.clock.Now().Add(time.Second)}}
+	if _, err := r2.wait(ctx); err != nil {
+		t.Fatalf("an early refusal failed the run: %v", err)
+	}
+	if r2.cp.NicknameSet || !r2.cp.NicknameTried {
+		t.Fatalf("checkpoint %+v: want tried, not set", r2.cp)
+	}
+	if last := r2.cp.Steps[len(r2.cp.Steps)-1]; last.Step != "nickname" {
+		t.Fatalf("last step %+v, want the refusal noted", last)
+	}
+}
