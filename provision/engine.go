@@ -381,7 +381,7 @@ func (r *run) wait(ctx context.Context) (time.Duration, error) {
 func (r *run) pollWait(now time.Time) time.Duration {
 	first, step := r.e.opts.PollFirst, r.e.opts.PollFirst
 	if typ, ok := r.e.ops.typical(r.tenant); ok {
-		first = min(typ+typ/50+pollSlack, r.e.opts.PollMax)
+		first = min(typ+typ/50+min(pollSlack, typ/10), r.e.opts.PollMax)
 		step = min(max(typ/5, minPollStep), r.e.opts.PollFirst)
 	}
 	d := first
@@ -400,8 +400,9 @@ func (r *run) pollWait(now time.Time) time.Duration {
 	return d
 }
 
-// pollSlack is added to the learnt first poll, for the operation's start
-// on Graph's side to lie a little before its answer reached Steward;
+// pollSlack (at most; a tenth of the learnt time for quick operations) is
+// added to the learnt first poll, for the operation's start on Graph's
+// side to lie a little before its answer reached Steward;
 // minPollStep bounds how often a team still being made is polled.
 const (
 	pollSlack   = 50 * time.Millisecond
