@@ -8,12 +8,20 @@
 //	       server's resident memory (VmRSS).
 //	flood: one address sends as fast as it can while another sends at a
 //	       steady rate; report how each was answered.
+//	certs: make (or reuse) a bench CA, its CRL and a certificate for
+//	       localhost, 127.0.0.1 and ::1 whose CRL distribution point is
+//	       -crl-url: Steward's dev CA code, for `steward serve`'s
+//	       tls_cert_file and tls_key_file.
+//	crl:   serve that CRL over plain HTTP on a loopback address, as a CA
+//	       serves its CRL, until stopped or -duration ends.
 //
 // Every run is bounded in time and connections, and refuses any target
 // that is not on loopback.
 //
 //	go run ./bench/edge probe -url https://127.0.0.1:8443 -pid 1234 -duration 30s
 //	go run ./bench/edge flood -url https://127.0.0.1:8443 -duration 20s
+//	go run ./bench/edge certs -dir /tmp/ca -crl-url http://127.0.0.1:18480/bench-ca.crl
+//	go run ./bench/edge crl -dir /tmp/ca -listen 127.0.0.1:18480 -duration 2h
 package main
 
 import (
@@ -25,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -36,6 +45,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stewardhq/steward/edge"
 )
 
 func main() {
@@ -54,7 +65,13 @@ type common struct {
 
 func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: edge probe|flood [flags]")
+		return errors.New("usage: edge probe|flood|certs|crl [flags]")
+	}
+	switch args[0] {
+	case "certs":
+		return certs(args[1:], stdout)
+	case "crl":
+		return serveCRL(args[1:], stdout)
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	rawURL := fs.String("url", "", "Steward's base URL on loopback, e.g. https://127.0.0.1:8443")
@@ -112,7 +129,7 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("unknown mode %q: probe or flood", args[0])
+		return fmt.Errorf("unknown mode %q: probe, flood, certs or crl", args[0])
 	}
 	b, _ := json.MarshalIndent(result, "", "  ")
 	fmt.Fprintln(stdout, string(b))
@@ -424,4 +441,69 @@ func flood(c common, floodSrc, legitSrc netip.Addr, workers, rate int, path stri
 		Flooder: fsum, FloodRPS: float64(sent.Load()) / c.duration.Seconds(), Limited: limited,
 		Legit: ls.summary(refusedOrFailed),
 	}, nil
+}
+
+// certs makes or reuses, in -dir, a CA, its CRL and a loopback certificate
+// naming -crl-url as its CRL distribution point, with the code of
+// `steward dev`'s local CA, and prints the files as JSON.
+func certs(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("certs", flag.ContinueOnError)
+	dir := fs.String("dir", "", "directory for the CA, its key, the CRL and the certificate")
+	crlURL := fs.String("crl-url", "", "the CRL's URL on loopback, e.g. http://127.0.0.1:18480/bench-ca.crl")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(*crlURL)
+	if err != nil || u.Scheme != "http" || !isLoopback(u.Hostname()) {
+		return fmt.Errorf("-crl-url %q: expected an http URL on a loopback address", *crlURL)
+	}
+	if *dir == "" {
+		return errors.New("-dir: required")
+	}
+	d, err := edge.EnsureDevCA(*dir, *crlURL, time.Now())
+	if err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(d, "", "  ")
+	fmt.Fprintln(stdout, string(b))
+	return nil
+}
+
+// serveCRL serves the CRL of the CA in -dir at -path on -listen, a
+// loopback address, for at most -duration.
+func serveCRL(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("crl", flag.ContinueOnError)
+	dir := fs.String("dir", "", "the directory certs wrote")
+	listen := fs.String("listen", "127.0.0.1:18480", "loopback address to serve the CRL on")
+	path := fs.String("path", "/bench-ca.crl", "the CRL's path")
+	duration := fs.Duration("duration", time.Hour, "how long to serve (at most 4h)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil || !isLoopback(host) {
+		return fmt.Errorf("-listen %q: expected a loopback host:port such as 127.0.0.1:18480", *listen)
+	}
+	if *duration <= 0 || *duration > 4*time.Hour {
+		return errors.New("-duration: from 1s to 4h")
+	}
+	if *dir == "" || !strings.HasPrefix(*path, "/") {
+		return errors.New("-dir is required and -path must start with /")
+	}
+	if _, _, err := edge.DevCRL(*dir, time.Now()); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(*path, edge.DevCRLHandler(*dir, time.Now, slog.New(slog.NewTextHandler(os.Stderr, nil))))
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "serving http://%s%s\n", ln.Addr(), *path)
+	time.AfterFunc(*duration, func() { hs.Close() })
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
