@@ -197,7 +197,7 @@ var settings = []setting{
 	{key: "tls_key_file", help: "PEM private key for tls_cert_file.",
 		set: pathSetter(func(c *Config) *string { return &c.TLSKeyFile })},
 	{key: "dev_tls", serveDef: "false", devDef: "false",
-		help: "Dev only: serve HTTPS on loopback with a certificate from a local CA that `steward dev` creates once in {data_dir}/tls (dev-ca.pem is the file to trust in a browser). Off: plain HTTP on loopback.",
+		help: "Dev only: serve HTTPS on loopback with a certificate from a local CA that `steward dev` creates once in {data_dir}/tls (dev-ca.pem is the file to trust in a browser); the certificate names the CA's revocation list, served at /dev-ca.crl. Off: plain HTTP on loopback.",
 		set:  boolSetter(func(c *Config) *bool { return &c.DevTLS })},
 	{key: "acme_hosts",
 		help: "Production only: comma-separated host names to obtain and renew HTTPS certificates for with ACME (Let's Encrypt), instead of tls_cert_file. Each must be a DNS name (no IP address, no wildcard) that allowed_hosts or public_url names and that resolves to this server: the CA checks it on port 443 (tls-alpn-01) and, with http_redirect_listen on port 80, over HTTP (http-01). Certificates and the ACME account key are kept sealed in the database, shared by every replica.",

@@ -110,10 +110,12 @@ func certificateSource(cfg Config) string {
 		}
 		return fmt.Sprintf("obtained and renewed automatically with ACME from %s for %s (%s); the ACME account key and the certificates are kept sealed in the database",
 			cfg.ACMEDirectoryURL, strings.Join(cfg.ACMEHosts, ", "), how)
+	case cfg.DevTLS:
+		// Before the files: dev_tls points tls_cert_file at the dev
+		// CA's certificate.
+		return "a local development CA (dev_tls), trusted by nobody else"
 	case cfg.TLSCertFile != "":
 		return "the operator's certificate files (tls_cert_file and tls_key_file), reloaded when they change"
-	case cfg.DevTLS:
-		return "a local development CA (dev_tls), trusted by nobody else"
 	}
 	return "none: plain HTTP, allowed only on loopback in dev"
 }
