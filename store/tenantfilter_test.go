@@ -24,7 +24,9 @@ var crossTenant = map[string]string{
 	"SELECT tenant_id, name, entra_tenant_id, created_at, updated_at, version FROM tenants WHERE entra_tenant_id = $1": "resolves the tenant of a signed-in user; the result is the tenant id",
 	"SELECT data FROM acme_cache WHERE name = $1": "the installation's ACME cache (acme_hosts): TLS certificates belong to no tenant",
 	"INSERT INTO acme_cache (name, data, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at": "the installation's ACME cache, no tenant data",
-	"DELETE FROM acme_cache WHERE name = $1": "the installation's ACME cache, no tenant data",
+	"DELETE FROM acme_cache WHERE name = $1":                        "the installation's ACME cache, no tenant data",
+	"SELECT name, data FROM acme_cache ORDER BY name":               "the installation's ACME cache, resealed by steward keys rotate: no tenant data",
+	"UPDATE acme_cache SET data = $1 WHERE name = $2 AND data = $3": "the installation's ACME cache, resealed by steward keys rotate: no tenant data",
 }
 
 var (
