@@ -61,7 +61,7 @@ func (c *Client) Batch(ctx context.Context, tenantID string, reqs []Request) ([]
 			n = c.budget.together(tenantID, calls)
 			chunk := pending[start : start+n]
 			start += n
-			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, out, attempt+1 >= c.opts.MaxAttempts)
+			retry, w, err := c.batchOnce(ctx, tenantID, reqs, chunk, calls[:n], out, attempt+1 >= c.opts.MaxAttempts)
 			if err != nil {
 				return nil, err
 			}
@@ -94,11 +94,10 @@ func (c *Client) callOf(r Request) call {
 }
 
 // batchOnce sends one envelope for the parts idx and fills out; it returns
-// the parts to send again and how long Graph asked us to wait. The parts
-// are granted one send time together (reserveTogether).
-func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, out []BatchResult, last bool) ([]int, time.Duration, error) {
+// the parts to send again and how long Graph asked us to wait. The parts,
+// which spend calls, are granted one send time together (reserveTogether).
+func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request, idx []int, calls []call, out []BatchResult, last bool) ([]int, time.Duration, error) {
 	parts := make([]batchPart, len(idx))
-	calls := make([]call, len(idx))
 	for j, i := range idx {
 		r := reqs[i]
 		u, err := c.target(Request{Path: r.Path, Query: r.Query})
@@ -106,7 +105,6 @@ func (c *Client) batchOnce(ctx context.Context, tenantID string, reqs []Request,
 			return nil, 0, err
 		}
 		rel := u[len(c.base):]
-		calls[j] = c.callOf(r)
 		p := batchPart{ID: strconv.Itoa(j + 1), Method: r.Method, URL: rel}
 		if r.Body != nil {
 			b, err := json.Marshal(r.Body)

@@ -249,7 +249,7 @@ func (b *budget) keysFor(tenant, class, team string) []budgetKey {
 // and how long to wait for it: the earliest moment, now or later, at which
 // every budget the call spends has room. A slot given back by refund can
 // be taken by the next call, even ahead of calls already waiting.
-func (b *budget) reserve(tenant, class, team string, paced bool) (time.Time, time.Duration) {
+func (b *budget) reserve(tenant, class, team string) (time.Time, time.Duration) {
 	ks := b.keysFor(tenant, class, team)
 	now := b.now()
 	if len(ks) == 0 {
@@ -262,21 +262,14 @@ func (b *budget) reserve(tenant, class, team string, paced bool) (time.Time, tim
 	candidates := []time.Time{now}
 	for i, k := range ks {
 		ws[i] = b.window(k.key)
-		gap := pace(k.limit, span)
-		for _, g := range ws[i].granted {
-			for _, c := range []time.Time{g.Add(span), g.Add(gap)} {
-				if c.After(now) {
-					candidates = append(candidates, c)
-				}
-			}
-		}
+		candidates = ws[i].candidates(candidates, now, k.limit, span, true)
 	}
 	slices.SortFunc(candidates, func(a, b time.Time) int { return a.Compare(b) })
 	t := candidates[len(candidates)-1]
 	for _, c := range candidates {
 		ok := true
 		for i, k := range ks {
-			if !ws[i].fits(c, k.limit, span, paced) {
+			if !ws[i].fits(c, k.limit, span, true) {
 				ok = false
 				break
 			}
@@ -338,14 +331,9 @@ func (b *budget) reserveTogether(tenant string, calls []call) (time.Time, time.D
 	candidates := []time.Time{now}
 	seen := map[*window]bool{}
 	for _, s := range spends {
-		if seen[s.w] {
-			continue
-		}
-		seen[s.w] = true
-		for _, g := range s.w.granted {
-			if c := g.Add(span); c.After(now) {
-				candidates = append(candidates, c)
-			}
+		if !seen[s.w] {
+			seen[s.w] = true
+			candidates = s.w.candidates(candidates, now, s.limit, span, false)
 		}
 	}
 	slices.SortFunc(candidates, timeCompare)
@@ -397,18 +385,13 @@ type ticket struct {
 	wake chan struct{} // receives when the grant moved
 }
 
-// spend says how a call spends the budget: ahead, a retry (it already had
-// its turn once).
-type spend struct{ ahead bool }
-
 // wait blocks until the call may leave and returns its grant. A call that
 // spends one budget only (no team) waits on a ticket, so a slot given back
 // in the current window goes to the first call in line at once. A call
 // ahead (a retry: it already had its turn once) takes the first place in
 // that line instead of the last.
-func (b *budget) wait(ctx context.Context, tenant, class, team string, how spend) (time.Time, error) {
-	ahead := how.ahead
-	t, d := b.reserve(tenant, class, team, true)
+func (b *budget) wait(ctx context.Context, tenant, class, team string, ahead bool) (time.Time, error) {
+	t, d := b.reserve(tenant, class, team)
 	ks := b.keysFor(tenant, class, team)
 	if d <= 0 || len(ks) != 1 {
 		return t, sleep(ctx, d)
@@ -534,18 +517,26 @@ func (w *window) promote(now time.Time, limit int, span time.Duration) {
 	}
 }
 
+// candidates appends to cs the moments after now at which a grant could
+// first fit in this window: a window after each grant and, paced, a gap
+// after each.
+func (w *window) candidates(cs []time.Time, now time.Time, limit int, span time.Duration, paced bool) []time.Time {
+	gap := pace(limit, span)
+	for _, g := range w.granted {
+		if c := g.Add(span); c.After(now) {
+			cs = append(cs, c)
+		}
+		if c := g.Add(gap); paced && c.After(now) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
 // earliest is the first moment from now on at which this window alone
 // has room for one more grant.
 func (w *window) earliest(now time.Time, limit int, span time.Duration) time.Time {
-	candidates := []time.Time{now}
-	gap := pace(limit, span)
-	for _, g := range w.granted {
-		for _, c := range []time.Time{g.Add(span), g.Add(gap)} {
-			if c.After(now) {
-				candidates = append(candidates, c)
-			}
-		}
-	}
+	candidates := w.candidates([]time.Time{now}, now, limit, span, true)
 	slices.SortFunc(candidates, timeCompare)
 	for _, c := range candidates {
 		if w.fits(c, limit, span, true) {

@@ -50,10 +50,10 @@ func TestBudgetWindow(t *testing.T) {
 	b := newBudget(Limits{CreateTeam: 10, Read: 30, PerTeam: 4}, 50*time.Millisecond, func() time.Time { return now })
 	var creates, teamA []time.Time
 	for i := range 100 {
-		_, d := b.reserve("t", classCreateTeam, "", true)
+		_, d := b.reserve("t", classCreateTeam, "")
 		creates = append(creates, now.Add(d))
 		if i%3 == 0 {
-			_, d := b.reserve("t", classRead, "A", true)
+			_, d := b.reserve("t", classRead, "A")
 			teamA = append(teamA, now.Add(d))
 		}
 		now = now.Add(7 * time.Millisecond)
@@ -68,20 +68,20 @@ func TestBudgetWindow(t *testing.T) {
 	check("createTeam", creates, 10)
 	check("team A", teamA, 4)
 	// Another tenant's budget is its own.
-	if _, d := b.reserve("other", classCreateTeam, "", true); d != 0 {
+	if _, d := b.reserve("other", classCreateTeam, ""); d != 0 {
 		t.Fatalf("other tenant waits %v", d)
 	}
 	// A refunded grant (Graph answered 429) frees its slot at once.
 	b2 := newBudget(Limits{CreateTeam: 10}, 50*time.Millisecond, func() time.Time { return now })
 	var grants []time.Time
 	for range 10 {
-		g, _ := b2.reserve("t", classCreateTeam, "", true)
+		g, _ := b2.reserve("t", classCreateTeam, "")
 		grants = append(grants, g)
 	}
 	// Paced, the ten grants are 52.5 ms apart; the last one given back is
 	// the next call's, instead of a slot a window later.
 	b2.refund("t", classCreateTeam, "", grants[9])
-	if g, _ := b2.reserve("t", classCreateTeam, "", true); !g.Equal(grants[9]) {
+	if g, _ := b2.reserve("t", classCreateTeam, ""); !g.Equal(grants[9]) {
 		t.Fatalf("after a refund the next call is granted %v, want the freed slot %v", g.Sub(now), grants[9].Sub(now))
 	}
 }
@@ -97,7 +97,7 @@ func TestBudgetBackfillsRefunds(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var kept []time.Time
 	for i := range 400 {
-		g, _ := b.reserve("t", classCreateTeam, "", true)
+		g, _ := b.reserve("t", classCreateTeam, "")
 		if rng.IntN(4) == 0 {
 			b.refund("t", classCreateTeam, "", g)
 		} else {
@@ -125,12 +125,12 @@ func TestBudgetBackfillsRefunds(t *testing.T) {
 // lost while it waits for its own.
 func TestRefundPromotesTheNextCall(t *testing.T) {
 	b := newBudget(Limits{CreateTeam: 2}, 0, time.Now)
-	first, _ := b.reserve("t", classCreateTeam, "", true)
-	b.reserve("t", classCreateTeam, "", true)
+	first, _ := b.reserve("t", classCreateTeam, "")
+	b.reserve("t", classCreateTeam, "")
 	done := make(chan time.Duration, 1)
 	start := time.Now()
 	go func() {
-		_, _ = b.wait(context.Background(), "t", classCreateTeam, "", spend{})
+		_, _ = b.wait(context.Background(), "t", classCreateTeam, "", false)
 		done <- time.Since(start)
 	}()
 	time.Sleep(50 * time.Millisecond) // the third call is waiting (1 s on)
@@ -153,16 +153,16 @@ func TestRefundPromotesTheNextCall(t *testing.T) {
 // its new slot, and the slots granted stay the ones the limit allows.
 func TestRetryGoesAhead(t *testing.T) {
 	b := newBudget(Limits{CreateTeam: 1}, 0, time.Now)
-	first, _ := b.reserve("t", classCreateTeam, "", true)
+	first, _ := b.reserve("t", classCreateTeam, "")
 	type left struct{ grant, at time.Time }
 	queued, retried := make(chan left, 1), make(chan left, 1)
 	go func() {
-		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", spend{})
+		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", false)
 		queued <- left{g, time.Now()}
 	}()
 	time.Sleep(100 * time.Millisecond) // the first try waits for the slot 1 s on
 	go func() {
-		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", spend{ahead: true})
+		g, _ := b.wait(context.Background(), "t", classCreateTeam, "", true)
 		retried <- left{g, time.Now()}
 	}()
 	r, q := <-retried, <-queued
@@ -227,7 +227,7 @@ func TestGrantsArePaced(t *testing.T) {
 	b := newBudget(Limits{CreateTeam: 10}, margin, func() time.Time { return now })
 	var gs []time.Time
 	for range 30 {
-		g, _ := b.reserve("t", classCreateTeam, "", true)
+		g, _ := b.reserve("t", classCreateTeam, "")
 		gs = append(gs, g)
 	}
 	gap := (time.Second + margin) / 20
@@ -276,7 +276,7 @@ func TestBatchPartsShareOneSendTime(t *testing.T) {
 	}
 	// One read of A is already granted now: four more on A fit together
 	// only once it left the window.
-	b.reserve("t", classRead, "A", true)
+	b.reserve("t", classRead, "A")
 	at, d := b.reserveTogether("t", reads("A", 4))
 	if d != time.Second+50*time.Millisecond {
 		t.Fatalf("four parts on A granted after %v, want one window (1.05s)", d)
@@ -301,13 +301,13 @@ func TestRefundMovesTheLineUp(t *testing.T) {
 	ms := func(t time.Time) int { return int(t.Sub(start) / time.Millisecond) }
 	var sent []time.Time
 	for range 10 { // 0, 50, ..., 450 ms: sent
-		g, _ := b.reserve("t", classCreateTeam, "", true)
+		g, _ := b.reserve("t", classCreateTeam, "")
 		sent = append(sent, g)
 	}
 	w := b.keys["t|"+classCreateTeam]
 	var line []*ticket
 	for range 20 { // 1000..1450 and 2000..2450 ms: waiting
-		g, _ := b.reserve("t", classCreateTeam, "", true)
+		g, _ := b.reserve("t", classCreateTeam, "")
 		tk := &ticket{at: g, wake: make(chan struct{}, 1)}
 		line = append(line, tk)
 		w.waiting = append(w.waiting, tk)

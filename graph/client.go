@@ -215,7 +215,7 @@ func (c *Client) Do(ctx context.Context, tenantID string, r Request) (*Response,
 		// The budget is spent last, so that waiting for a token never
 		// bunches up calls the budget had spread out. A retry goes ahead
 		// of first tries (see Request.Retry).
-		granted, err := c.budget.wait(ctx, tenantID, class, team, spend{ahead: r.Retry || attempt > 0})
+		granted, err := c.budget.wait(ctx, tenantID, class, team, r.Retry || attempt > 0)
 		if err != nil {
 			return nil, errors.Join(last, err)
 		}
