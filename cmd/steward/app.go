@@ -15,6 +15,7 @@ import (
 	"github.com/stewardhq/steward/blob"
 	"github.com/stewardhq/steward/bot"
 	"github.com/stewardhq/steward/cache"
+	"github.com/stewardhq/steward/edge"
 	"github.com/stewardhq/steward/jobs"
 	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/store"
@@ -38,6 +39,8 @@ type app struct {
 	tracing *telemetry.Tracing
 	svc     *services
 	closers []func(context.Context) error
+
+	acmeCerts *edge.ACME // acme_hosts' certificate source, made once (frontdoor.go)
 }
 
 // openStore opens the database and the job queue on it, the part shared by

@@ -92,9 +92,9 @@ func (a *app) redirectServer(ctx context.Context, base string, https net.Addr) (
 	}
 	opts := edge.RedirectOptions{AllowedHosts: a.cfg.allowedHosts(), HTTPSPort: port}
 	if len(a.cfg.ACMEHosts) > 0 {
-		// A manager of its own, on the same store cache as the HTTPS
-		// listener's: autocert leaves each http-01 answer in the cache, so
-		// this one (or another replica's) answers the CA. It never orders.
+		// The HTTPS listener's manager: it answers its own http-01
+		// challenges from memory, and another replica's from the store
+		// cache, where autocert leaves each answer.
 		certs, err := a.acme(nil)
 		if err != nil {
 			return nil, fmt.Errorf("http_redirect_listen: %w", err)
@@ -123,14 +123,29 @@ func (a *app) redirectServer(ctx context.Context, base string, https net.Addr) (
 // leave through client, or when client is nil through the egress guard
 // (which admits acme_directory_url's host, declared in egress.go); its
 // cache is the store's acme_cache, sealed with the keyring's KEK.
+// With client nil the source is made once and shared by the HTTPS and
+// port-80 listeners.
 func (a *app) acme(client *http.Client) (*edge.ACME, error) {
-	if client == nil {
-		allow, err := a.egressAllowlist()
-		if err != nil {
-			return nil, err
-		}
-		client = edge.Guard{Allow: allow}.Client(30 * time.Second)
+	if client != nil {
+		return a.newACME(client)
 	}
+	if a.acmeCerts != nil {
+		return a.acmeCerts, nil
+	}
+	allow, err := a.egressAllowlist()
+	if err != nil {
+		return nil, err
+	}
+	certs, err := a.newACME(edge.Guard{Allow: allow}.Client(30 * time.Second))
+	if err != nil {
+		return nil, err
+	}
+	a.acmeCerts = certs
+	return certs, nil
+}
+
+// newACME makes an ACME certificate source whose calls leave through client.
+func (a *app) newACME(client *http.Client) (*edge.ACME, error) {
 	return edge.NewACME(edge.ACMEOptions{
 		Hosts: a.cfg.ACMEHosts, DirectoryURL: a.cfg.ACMEDirectoryURL, Email: a.cfg.ACMEEmail,
 		HTTPClient: client, Cache: a.db.ACMECache(edge.NewACMESealer(a.keyring)),
